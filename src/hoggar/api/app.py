@@ -1,0 +1,121 @@
+"""The ASGI application of a node: REST API, web interface, static assets, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hoggar import __version__
+from hoggar.api import problems
+from hoggar.api.routes import accounts, objects
+from hoggar.node.context import Node
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
+]
+
+
+class LimitsAndHeaders:
+    """Refuse bodies over the limit (413) and add security headers to every response."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            await self._too_large(scope, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _BodyTooLarge
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except _BodyTooLarge:
+            await self._too_large(scope, send)
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        response = problems.problem_response(
+            413,
+            "too-large",
+            f"The request body exceeds {self.max_body} bytes.",
+            scope.get("path", ""),
+        )
+        await response(scope, _empty_receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def create_app(node: Node) -> FastAPI:
+    app = FastAPI(
+        title="Hoggar node API",
+        version=__version__,
+        description=(
+            "REST API of a Hoggar node. Every read obeys the releasability rule: you see an "
+            "object only if your organization is its originator or in its release set; an object "
+            "you may not see answers exactly like a missing one. Errors are RFC 9457 problem "
+            "details. Authenticate with `Authorization: Bearer <token>` or a session cookie "
+            "(then send `X-CSRF-Token` on writes)."
+        ),
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.node = node
+    problems.install(app)
+
+    @app.get("/api/health", tags=["health"], summary="Liveness and database check (no auth)")
+    def health() -> dict[str, Any]:
+        status = node.db.integrity_check() if not node.db.is_sqlite else "ok"
+        return {"status": "ok" if status == "ok" else "degraded", "version": __version__}
+
+    app.include_router(objects.router)
+    app.include_router(accounts.router)
+    from hoggar.web import routes as web_routes
+
+    web_routes.install(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=node.settings.session_secret(),
+        session_cookie="hoggar_session",
+        max_age=node.settings.session_max_age_s,
+        same_site="strict",
+        https_only=node.settings.secure_cookies,
+    )
+    app.add_middleware(LimitsAndHeaders, max_body=node.settings.max_body_bytes)
+    return app

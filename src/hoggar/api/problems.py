@@ -1,0 +1,109 @@
+"""RFC 9457 problem details: the one place core errors become HTTP responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hoggar.kernel.errors import (
+    Conflict,
+    HoggarError,
+    Invalid,
+    NotFound,
+    PeerFailure,
+    PermissionDenied,
+    TooLarge,
+    Unauthenticated,
+)
+
+PROBLEM_JSON = "application/problem+json"
+_STATUS: list[tuple[type[HoggarError], int, str]] = [
+    (NotFound, 404, "not-found"),
+    (Invalid, 422, "invalid"),
+    (Conflict, 409, "conflict"),
+    (Unauthenticated, 401, "unauthenticated"),
+    (PermissionDenied, 403, "permission-denied"),
+    (TooLarge, 413, "too-large"),
+    (PeerFailure, 502, "peer-failure"),
+]
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+    502: "Peer failure",
+}
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    detail: str,
+    instance: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:hoggar:problem:{slug}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def status_of(exc: HoggarError) -> tuple[int, str]:
+    for cls, status, slug in _STATUS:
+        if isinstance(exc, cls):
+            return status, slug
+    return 400, "bad-request"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(HoggarError)
+    async def _hoggar(request: Request, exc: HoggarError) -> JSONResponse:
+        status, slug = status_of(exc)
+        headers = {"WWW-Authenticate": 'Bearer realm="hoggar"'} if status == 401 else None
+        return problem_response(
+            status,
+            slug,
+            exc.message,
+            request.url.path,
+            [p.as_dict() for p in exc.problems],
+            headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"where": "/".join(str(p) for p in err.get("loc", ())), "message": str(err.get("msg"))}
+            for err in exc.errors()
+        ]
+        return problem_response(
+            422, "invalid", "The request is not valid; see errors.", request.url.path, errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = _TITLES.get(exc.status_code, "error").lower().replace(" ", "-")
+        return problem_response(
+            exc.status_code,
+            slug,
+            str(exc.detail),
+            request.url.path,
+            headers=getattr(exc, "headers", None),
+        )

@@ -1,0 +1,203 @@
+"""Sign-in, the current user, users, API tokens, the member directory and the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from hoggar.api.deps import get_node, get_principal, get_session, require_admin
+from hoggar.api.schemas import LoginIn, OrgIn, TokenCreate, UserCreate, UserPatch
+from hoggar.audit import service as audit
+from hoggar.auth import service as auth
+from hoggar.auth.models import User
+from hoggar.kernel.errors import PermissionDenied
+from hoggar.node.context import Node
+from hoggar.orgs import service as orgs
+from hoggar.sharing.rule import Principal
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+Auth = Annotated[Principal, Depends(get_principal)]
+Admin = Annotated[Principal, Depends(require_admin)]
+Db = Annotated[Session, Depends(get_session)]
+NodeDep = Annotated[Node, Depends(get_node)]
+
+
+def start_session(request: Request, user: User) -> str:
+    """Put the signed-in user in the (signed) session cookie; returns the CSRF token."""
+    request.session.clear()
+    csrf = secrets.token_urlsafe(24)
+    request.session.update(
+        {"user_id": user.id, "org": user.org_id, "csrf": csrf, "lang": user.language}
+    )
+    return csrf
+
+
+def user_dict(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "org_id": user.org_id,
+        "language": user.language,
+        "active": user.active,
+        "created_at": user.created_at.isoformat(),
+        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+    }
+
+
+@router.post("/session", summary="Sign in; sets a session cookie and returns a CSRF token")
+def login(body: LoginIn, request: Request, node: NodeDep) -> dict[str, Any]:
+    client = request.client.host if request.client else ""
+    user = auth.login(node, body.username, body.password, source=f"api:{client}")
+    return {"user": user_dict(user), "csrf_token": start_session(request, user)}
+
+
+@router.delete("/session", status_code=204, summary="Sign out")
+def logout(request: Request) -> None:
+    request.session.clear()
+
+
+@router.get("/me", summary="Who you are")
+def me(request: Request, principal: Auth) -> dict[str, Any]:
+    return {"user": user_dict(request.state.user), "org_id": principal.org_id}
+
+
+@router.get("/users", summary="All accounts (admin)")
+def list_users(_: Admin, session: Db) -> dict[str, Any]:
+    return {"users": [user_dict(u) for u in auth.list_users(session)]}
+
+
+@router.post("/users", status_code=201, summary="Create an account (admin)")
+def create_user(body: UserCreate, admin: Admin, session: Db, node: NodeDep) -> dict[str, Any]:
+    user = auth.create_user(
+        session,
+        node,
+        username=body.username,
+        password=body.password,
+        role=body.role,
+        actor=admin.name,
+        display_name=body.display_name,
+        language=body.language,
+    )
+    return user_dict(user)
+
+
+@router.patch("/users/{username}", summary="Change an account (admin)")
+def update_user(
+    username: str, body: UserPatch, admin: Admin, session: Db, node: NodeDep
+) -> dict[str, Any]:
+    user = auth.update_user(
+        session, node, username, actor=admin.name, **body.model_dump(exclude_none=True)
+    )
+    return user_dict(user)
+
+
+@router.get("/tokens", summary="API tokens (yours; all for admins)")
+def list_tokens(principal: Auth, session: Db) -> dict[str, Any]:
+    rows = auth.list_tokens(session, None if principal.is_admin else principal.name)
+    return {
+        "tokens": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "user": u.username,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked": t.revoked_at is not None,
+            }
+            for t, u in rows
+        ]
+    }
+
+
+@router.post("/tokens", status_code=201, summary="Create an API token; the secret is shown once")
+def create_token(body: TokenCreate, principal: Auth, session: Db, node: NodeDep) -> dict[str, Any]:
+    username = body.username or principal.name
+    if username != principal.name and not principal.is_admin:
+        raise PermissionDenied("Only admins create tokens for other users.")
+    token, secret = auth.create_token(
+        session,
+        node,
+        username,
+        name=body.name,
+        actor=principal.name,
+        expires_in_days=body.expires_in_days,
+    )
+    return {
+        "id": token.id,
+        "name": token.name,
+        "token": secret,
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+    }
+
+
+@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token")
+def revoke_token(token_id: int, principal: Auth, session: Db, node: NodeDep) -> None:
+    if not principal.is_admin:
+        mine = {t.id for t, _ in auth.list_tokens(session, principal.name)}
+        if token_id not in mine:
+            raise PermissionDenied("You may revoke only your own tokens.")
+    auth.revoke_token(session, node, token_id, actor=principal.name)
+
+
+def org_dict(org: Any) -> dict[str, Any]:
+    return {
+        "identity_id": org.identity_id,
+        "name": org.name,
+        "country": org.country,
+        "kind": org.kind,
+        "public_key": org.public_key,
+        "is_self": org.is_self,
+    }
+
+
+@router.get("/organizations", summary="The member directory")
+def list_orgs(_: Auth, session: Db) -> dict[str, Any]:
+    return {"organizations": [org_dict(o) for o in orgs.list_orgs(session)]}
+
+
+@router.post("/organizations", status_code=201, summary="Add or update a member (admin)")
+def upsert_org(body: OrgIn, admin: Admin, session: Db, node: NodeDep) -> dict[str, Any]:
+    org = orgs.upsert_org(session, node, actor=admin.name, **body.model_dump())
+    return org_dict(org)
+
+
+@router.get("/audit", summary="Audit log entries (admin)")
+def list_audit(
+    _: Admin,
+    session: Db,
+    after: int = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    action: str | None = None,
+) -> dict[str, Any]:
+    rows = audit.list_entries(session, after=after, limit=limit, action=action)
+    return {
+        "entries": [
+            {
+                "seq": e.seq,
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "target": e.target,
+                "detail": e.detail,
+                "hash": e.hash,
+            }
+            for e in rows
+        ]
+    }
+
+
+@router.get("/audit/verify", summary="Check the audit chain (admin)")
+def verify_audit(_: Admin, session: Db, node: NodeDep) -> dict[str, Any]:
+    result = audit.verify(session, node.signer.public_b64)
+    return {
+        "ok": result.ok,
+        "entries": result.entries,
+        "first_bad_seq": result.first_bad_seq,
+        "reason": result.reason,
+    }

@@ -1,0 +1,1 @@
+"""Local accounts, roles, sessions and API tokens."""

@@ -1,0 +1,292 @@
+"""Accounts (argon2id), roles, logins and API tokens; every change audited."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hoggar.audit.service import Action, record
+from hoggar.auth.models import ApiToken, User
+from hoggar.kernel.clock import utcnow
+from hoggar.kernel.errors import Conflict, Invalid, NotFound, Problem, Unauthenticated
+from hoggar.node.context import Node
+from hoggar.sharing.rule import Principal, Role
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# A hash to verify against when the user does not exist, so timing does not tell.
+_DUMMY_HASH = _hasher.hash("hoggar-dummy-password")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "hgr_"
+LANGUAGES = ("ar", "fr", "en")
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(org_id=user.org_id, name=user.username, role=Role(user.role), user_id=user.id)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            "The password is too short.",
+            [Problem("password", f"use at least {MIN_PASSWORD} characters")],
+        )
+
+
+def _parse_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError as exc:
+        raise Invalid(
+            "Unknown role.",
+            [Problem("role", f"{role!r} is not one of {', '.join(r.value for r in Role)}")],
+        ) from exc
+
+
+def create_user(
+    session: Session,
+    node: Node,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    actor: str,
+    display_name: str = "",
+    language: str = "en",
+) -> User:
+    if not USERNAME_RE.match(username):
+        raise Invalid("Invalid username.", [Problem("username", "2-64 letters, digits, _ . @ -")])
+    _check_password(password)
+    parsed = _parse_role(role)
+    if language not in LANGUAGES:
+        raise Invalid("Unknown language.", [Problem("language", f"one of {', '.join(LANGUAGES)}")])
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"A user named {username!r} already exists.", [Problem("username", "taken")])
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=_hasher.hash(password),
+        role=parsed.value,
+        org_id=node.org_id,
+        language=language,
+        active=True,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        node.signer,
+        actor=actor,
+        org_id=node.org_id,
+        action=Action.USER_CREATE,
+        target=f"user:{username}",
+        detail={"role": parsed.value},
+    )
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def update_user(
+    session: Session,
+    node: Node,
+    username: str,
+    *,
+    actor: str,
+    role: str | None = None,
+    password: str | None = None,
+    active: bool | None = None,
+    language: str | None = None,
+    display_name: str | None = None,
+) -> User:
+    user = get_user(session, username)
+    changes: dict[str, object] = {}
+    if role is not None:
+        user.role = _parse_role(role).value
+        changes["role"] = user.role
+    if password is not None:
+        _check_password(password)
+        user.password_hash = _hasher.hash(password)
+        changes["password"] = "changed"
+    if active is not None:
+        user.active = active
+        changes["active"] = active
+    if language is not None:
+        if language not in LANGUAGES:
+            raise Invalid(
+                "Unknown language.", [Problem("language", f"one of {', '.join(LANGUAGES)}")]
+            )
+        user.language = language
+        changes["language"] = language
+    if display_name is not None:
+        user.display_name = display_name
+        changes["display_name"] = display_name
+    record(
+        session,
+        node.signer,
+        actor=actor,
+        org_id=node.org_id,
+        action=Action.USER_CHANGE,
+        target=f"user:{username}",
+        detail=changes,
+    )
+    return user
+
+
+def authenticate(
+    session: Session, node: Node, username: str, password: str, *, source: str = ""
+) -> User | None:
+    """Check a password; audit success and failure alike; None when it fails.
+
+    Returning rather than raising lets the caller commit the failure's audit entry.
+    """
+    user = session.scalar(select(User).where(User.username == username))
+    ok = False
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None or not user.active:
+        record(
+            session,
+            node.signer,
+            actor=username[:64] or "?",
+            org_id=node.org_id,
+            action=Action.LOGIN_FAILED,
+            target=f"user:{username[:64]}",
+            detail={"source": source},
+        )
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    record(
+        session,
+        node.signer,
+        actor=username,
+        org_id=node.org_id,
+        action=Action.LOGIN,
+        target=f"user:{username}",
+        detail={"source": source},
+    )
+    return user
+
+
+def login(node: Node, username: str, password: str, *, source: str = "") -> User:
+    """Authenticate in a transaction of its own, so a failure's audit entry is kept."""
+    with node.db.transaction() as session:
+        user = authenticate(session, node, username, password, source=source)
+    if user is None:
+        raise Unauthenticated("Wrong username or password.")
+    return user
+
+
+def _token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(
+    session: Session,
+    node: Node,
+    username: str,
+    *,
+    name: str,
+    actor: str,
+    expires_in_days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token; the secret is returned once and never stored."""
+    user = get_user(session, username)
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    expires = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+    token = ApiToken(
+        user_id=user.id,
+        name=name[:100] or "token",
+        prefix=prefix,
+        token_hash=_token_digest(secret),
+        created_at=utcnow(),
+        expires_at=expires,
+    )
+    session.add(token)
+    session.flush()
+    record(
+        session,
+        node.signer,
+        actor=actor,
+        org_id=node.org_id,
+        action=Action.TOKEN_CREATE,
+        target=f"user:{username}",
+        detail={"token_id": token.id, "name": token.name},
+    )
+    return token, secret
+
+
+def list_tokens(session: Session, username: str | None = None) -> list[tuple[ApiToken, User]]:
+    stmt = select(ApiToken, User).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
+    if username:
+        stmt = stmt.where(User.username == username)
+    return [(t, u) for t, u in session.execute(stmt).tuples()]
+
+
+def revoke_token(session: Session, node: Node, token_id: int, *, actor: str) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"No token with id {token_id}.")
+    token.revoked_at = utcnow()
+    record(
+        session,
+        node.signer,
+        actor=actor,
+        org_id=node.org_id,
+        action=Action.TOKEN_REVOKE,
+        target=f"token:{token_id}",
+    )
+
+
+TOKEN_USE_AUDIT_INTERVAL = timedelta(minutes=1)
+
+
+def authenticate_token(session: Session, node: Node, secret: str) -> User:
+    """Resolve a bearer token; token use is audited at most once a minute per token."""
+    parts = secret.split("_")
+    if not secret.startswith(TOKEN_PREFIX) or len(parts) < 3:
+        raise Unauthenticated("The API token is malformed.")
+    token = session.scalar(select(ApiToken).where(ApiToken.prefix == parts[1]))
+    now = utcnow()
+    if token is None or not hmac.compare_digest(token.token_hash, _token_digest(secret)):
+        raise Unauthenticated("The API token is not valid.")
+    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at < now):
+        raise Unauthenticated("The API token has expired or was revoked.")
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("The API token's user is disabled.")
+    last: datetime | None = token.last_used_at
+    if last is None or now - last >= TOKEN_USE_AUDIT_INTERVAL:
+        token.last_used_at = now
+        record(
+            session,
+            node.signer,
+            actor=user.username,
+            org_id=node.org_id,
+            action=Action.TOKEN_USE,
+            target=f"token:{token.id}",
+        )
+    return user

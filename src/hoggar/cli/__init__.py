@@ -1,0 +1,1 @@
+"""The `hoggar` command line: a thin layer over the services."""

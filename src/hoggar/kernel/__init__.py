@@ -1,0 +1,1 @@
+"""Settings, database sessions, errors and the clock shared by every domain."""

@@ -1,0 +1,18 @@
+"""Imports every domain's tables so that metadata (and Alembic) sees them all."""
+
+from hoggar.audit.models import AuditEntry, AuditHead
+from hoggar.auth.models import ApiToken, User
+from hoggar.orgs.models import NodeSetting, Organization
+from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "NodeSetting",
+    "ObjectIndex",
+    "ObjectVersion",
+    "Organization",
+    "User",
+    "VersionRelease",
+]

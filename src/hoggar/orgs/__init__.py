@@ -1,0 +1,1 @@
+"""The member directory: this node's organization and the others it deals with."""

@@ -1,0 +1,1 @@
+"""Markings, release sets and the releasability rule every read path obeys."""

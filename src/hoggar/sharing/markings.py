@@ -1,0 +1,150 @@
+"""TLP 2.0 markings and Hoggar release-set markings (STIX 2.1 §7.2, TLP 2.0 extension).
+
+A release set is a `marking-definition` carrying the Hoggar release-set extension:
+the list of organization identities allowed to receive what it marks. Its id is
+derived from its creator and the sorted members, so the same set made on two nodes
+is the same object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from hoggar.kernel.ids import derived_id, is_id
+
+# OASIS TLP 2.0 marking definitions (extension-definition--60a3c5c5…), and the STIX 2.1
+# §7.2.1.4 TLP 1.0 ones, which we read as their TLP 2.0 equivalents.
+TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+
+
+class TLP(StrEnum):
+    CLEAR = "clear"
+    GREEN = "green"
+    AMBER = "amber"
+    AMBER_STRICT = "amber+strict"
+    RED = "red"
+
+    @property
+    def label(self) -> str:
+        return "TLP:" + self.value.upper()
+
+
+TLP2_IDS: dict[TLP, str] = {
+    TLP.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    TLP.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    TLP.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    TLP.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    TLP.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+TLP1_IDS: dict[str, TLP] = {
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": TLP.CLEAR,  # white
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": TLP.GREEN,
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": TLP.AMBER,
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": TLP.RED,
+}
+TLP_BY_ID: dict[str, TLP] = {v: k for k, v in TLP2_IDS.items()} | TLP1_IDS
+# From most to least restrictive: when an object carries several, the strictest wins.
+TLP_ORDER = [TLP.RED, TLP.AMBER_STRICT, TLP.AMBER, TLP.GREEN, TLP.CLEAR]
+
+RELEASE_SET_EXTENSION_ID = "extension-definition--3c0d5a3e-6a2b-4f4e-9d7b-8a1e2b9c4d51"
+
+
+def tlp_marking_object(level: TLP) -> dict[str, Any]:
+    """The standard TLP 2.0 marking definition, as published with the TLP 2.0 extension."""
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": TLP2_IDS[level],
+        "created": "2022-10-01T00:00:00.000Z",
+        "name": level.label,
+        "extensions": {
+            TLP2_EXTENSION_ID: {"extension_type": "property-extension", "tlp_2_0": level.value}
+        },
+    }
+
+
+def builtin_marking_object(marking_id: str) -> dict[str, Any]:
+    """The standard definition behind a TLP marking id, 2.0 or 1.0 (STIX 2.1 §7.2.1.4)."""
+    level = TLP_BY_ID[marking_id]
+    if marking_id == TLP2_IDS[level]:
+        return tlp_marking_object(level)
+    name = "white" if level is TLP.CLEAR else level.value
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": marking_id,
+        "created": "2017-01-20T00:00:00.000Z",
+        "definition_type": "tlp",
+        "name": f"TLP:{name.upper()}",
+        "definition": {"tlp": name},
+    }
+
+
+def strictest_tlp(marking_refs: Iterable[str]) -> TLP | None:
+    found = {TLP_BY_ID[r] for r in marking_refs if r in TLP_BY_ID}
+    for level in TLP_ORDER:
+        if level in found:
+            return level
+    return None
+
+
+def parse_tlp(value: str) -> TLP:
+    """Accept 'amber', 'TLP:AMBER', 'amber+strict', 'white' (TLP 1.0)."""
+    raw = value.strip().lower().removeprefix("tlp:")
+    if raw == "white":
+        return TLP.CLEAR
+    try:
+        return TLP(raw)
+    except ValueError as exc:
+        choices = ", ".join(t.label for t in TLP)
+        raise ValueError(f"{value!r} is not a TLP 2.0 level (one of {choices})") from exc
+
+
+@dataclass(frozen=True)
+class ReleaseSet:
+    """Who may receive an object besides its originator (DESIGN.md, releasability)."""
+
+    creator: str
+    members: frozenset[str]
+
+    @property
+    def marking_id(self) -> str:
+        return derived_id("marking-definition", "release-set", self.creator, *sorted(self.members))
+
+    def to_marking(self, created: str, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+        names = names or {}
+        label = ", ".join(sorted(names.get(m, m) for m in self.members)) or "originator only"
+        return {
+            "type": "marking-definition",
+            "spec_version": "2.1",
+            "id": self.marking_id,
+            "created": created,
+            "created_by_ref": self.creator,
+            "name": f"Hoggar release set: {label}",
+            "extensions": {
+                RELEASE_SET_EXTENSION_ID: {
+                    "extension_type": "property-extension",
+                    "release_to": sorted(self.members),
+                }
+            },
+        }
+
+
+def release_set_of_marking(obj: Mapping[str, Any]) -> ReleaseSet | None:
+    """The release set a marking-definition declares, or None if it is not one."""
+    if obj.get("type") != "marking-definition":
+        return None
+    ext = (obj.get("extensions") or {}).get(RELEASE_SET_EXTENSION_ID)
+    if not isinstance(ext, dict):
+        return None
+    members = ext.get("release_to")
+    if not isinstance(members, list) or not all(is_id(m, "identity") for m in members):
+        raise ValueError("release_to must be a list of identity ids")
+    creator = obj.get("created_by_ref")
+    if not is_id(creator, "identity"):
+        raise ValueError("a release-set marking needs created_by_ref (its originator)")
+    assert isinstance(creator, str)
+    return ReleaseSet(creator=creator, members=frozenset(members))

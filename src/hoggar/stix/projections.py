@@ -1,0 +1,133 @@
+"""Derive the queryable projection of an object from its stored JSON.
+
+Pure functions: the projection is an index, recomputed from objects by
+`rebuild_projections`, never edited on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hoggar.kernel.clock import parse_stix
+from hoggar.kernel.jsonutil import loads_strict
+from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
+from hoggar.stix.models import ObjectIndex, ObjectVersion
+
+_TEXT_PROPS = ("name", "description", "content", "abstract", "explanation", "opinion", "context")
+
+
+def _ts(value: Any) -> datetime | None:
+    try:
+        return parse_stix(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def fold_text(text: str) -> str:
+    """Case-folded text for the simple search index (issue 5 brings normalisation)."""
+    return " ".join(text.casefold().split())
+
+
+def display_name(obj: Mapping[str, Any]) -> str | None:
+    for prop in ("name", "content", "explanation", "opinion", "relationship_type", "value"):
+        value = obj.get(prop)
+        if isinstance(value, str) and value:
+            return value[:500]
+    return None
+
+
+def project(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The index fields of one object (everything optional except type and text)."""
+    exts = obj.get("extensions") if isinstance(obj.get("extensions"), Mapping) else {}
+    assert isinstance(exts, Mapping)
+    inc = (
+        exts.get(INCIDENT_EXTENSION_ID)
+        if isinstance(exts.get(INCIDENT_EXTENSION_ID), Mapping)
+        else {}
+    )
+    names = (
+        exts.get(NAMES_EXTENSION_ID) if isinstance(exts.get(NAMES_EXTENSION_ID), Mapping) else {}
+    )
+    assert isinstance(inc, Mapping) and isinstance(names, Mapping)
+    texts: list[str] = [str(obj[p]) for p in _TEXT_PROPS if isinstance(obj.get(p), str)]
+    texts += [a for a in obj.get("aliases") or [] if isinstance(a, str)]
+    texts += [n.get("value", "") for n in names.get("names") or [] if isinstance(n, Mapping)]
+    for prop in ("narrative", "place_name"):
+        if isinstance(inc.get(prop), str):
+            texts.append(inc[prop])
+    country = inc.get("country") or names.get("country") or obj.get("country")
+    lat = _num(inc.get("latitude", obj.get("latitude")))
+    lon = _num(inc.get("longitude", obj.get("longitude")))
+    start = _ts(inc.get("start_time")) or _ts(obj.get("first_seen")) or _ts(obj.get("published"))
+    end = _ts(inc.get("end_time")) or _ts(obj.get("last_seen")) or start
+    return {
+        "stix_type": obj.get("type"),
+        "name": display_name(obj),
+        "search_text": fold_text(" ".join(texts)),
+        "lang": inc.get("narrative_lang") or obj.get("lang"),
+        "country": country.upper()[:2] if isinstance(country, str) and country else None,
+        "event_type": inc.get("event_type"),
+        "sub_type": inc.get("sub_type"),
+        "start_at": start,
+        "end_at": end,
+        "lat": lat,
+        "lon": lon,
+        "killed": _count(inc.get("killed")),
+        "wounded": _count(inc.get("wounded")),
+        "kidnapped": _count(inc.get("kidnapped")),
+        "released": _count(inc.get("released")),
+        "modified_at": _ts(obj.get("modified")) or _ts(obj.get("created")),
+        "revoked": obj.get("revoked") is True,
+    }
+
+
+def index_row(version: ObjectVersion, obj: Mapping[str, Any]) -> ObjectIndex:
+    return ObjectIndex(
+        stix_id=version.stix_id,
+        version_pk=version.pk,
+        originator_id=version.originator_id,
+        **project(obj),
+    )
+
+
+def set_current_index(session: Session, version: ObjectVersion, obj: Mapping[str, Any]) -> None:
+    """Make the index row of version.stix_id describe this (current) version."""
+    session.execute(delete(ObjectIndex).where(ObjectIndex.stix_id == version.stix_id))
+    session.add(index_row(version, obj))
+
+
+def rebuild_projections(session: Session, batch: int = 2000) -> int:
+    """Drop and recompute the whole index from the current versions; returns rows written."""
+    session.execute(delete(ObjectIndex))
+    written, last = 0, 0
+    while True:
+        rows = (
+            session.execute(
+                select(ObjectVersion)
+                .where(ObjectVersion.is_current.is_(True), ObjectVersion.pk > last)
+                .order_by(ObjectVersion.pk)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            return written
+        session.add_all(index_row(v, loads_strict(v.body)) for v in rows)
+        session.flush()
+        written += len(rows)
+        last = rows[-1].pk
+        session.expunge_all()

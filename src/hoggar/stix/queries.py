@@ -1,0 +1,286 @@
+"""Read paths over the object store; every one filters through `visible_to` in SQL."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from hoggar.kernel.errors import Invalid, Problem, not_found
+from hoggar.kernel.jsonutil import load_object
+from hoggar.sharing.markings import TLP_BY_ID, builtin_marking_object
+from hoggar.sharing.rule import Principal, current_visible_to, visible_to
+from hoggar.stix.extensions import DEFINITIONS, HOGGAR_IDENTITY
+from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
+from hoggar.stix.projections import fold_text
+
+MAX_PAGE = 1000
+GROUPABLE = {
+    "type": ObjectIndex.stix_type,
+    "country": ObjectIndex.country,
+    "originator": ObjectIndex.originator_id,
+    "event_type": ObjectIndex.event_type,
+    "tlp": ObjectVersion.tlp,
+}
+
+
+@dataclass
+class ObjectFilter:
+    """Filters shared by lists, counts, aggregates, search and export."""
+
+    types: Sequence[str] = ()
+    originator: str | None = None
+    modified_after: datetime | None = None
+    modified_before: datetime | None = None
+    tlp: str | None = None
+    marking: str | None = None
+    country: str | None = None
+    event_type: str | None = None
+    start_after: datetime | None = None
+    start_before: datetime | None = None
+    text: str | None = None
+    include_revoked: bool = False
+    ids: Sequence[str] = ()
+
+
+@dataclass
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def encode_cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, pk = raw.split(":", 1)
+        if prefix != "v1":
+            raise ValueError(prefix)
+        return int(pk)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid(
+            "The cursor is not valid.",
+            [Problem("cursor", "use the next_cursor value of a previous page")],
+        ) from exc
+
+
+def _filtered(stmt: Select[Any], principal: Principal, flt: ObjectFilter) -> Select[Any]:
+    """Apply the rule and the filters to a statement over current versions + index."""
+    stmt = stmt.where(ObjectVersion.is_current.is_(True), visible_to(principal))
+    if flt.types:
+        stmt = stmt.where(ObjectVersion.stix_type.in_(list(flt.types)))
+    if flt.ids:
+        stmt = stmt.where(ObjectVersion.stix_id.in_(list(flt.ids)))
+    if flt.originator:
+        stmt = stmt.where(ObjectVersion.originator_id == flt.originator)
+    if flt.modified_after:
+        stmt = stmt.where(ObjectVersion.modified_at > flt.modified_after)
+    if flt.modified_before:
+        stmt = stmt.where(ObjectVersion.modified_at < flt.modified_before)
+    if flt.tlp:
+        stmt = stmt.where(ObjectVersion.tlp == flt.tlp)
+    if flt.marking:
+        level = TLP_BY_ID.get(flt.marking)
+        stmt = stmt.where(
+            ObjectVersion.tlp == level.value
+            if level
+            else ObjectVersion.release_marking_id == flt.marking
+        )
+    if not flt.include_revoked:
+        stmt = stmt.where(ObjectVersion.revoked.is_(False))
+    if flt.country:
+        stmt = stmt.where(ObjectIndex.country == flt.country.upper())
+    if flt.event_type:
+        stmt = stmt.where(ObjectIndex.event_type == flt.event_type)
+    if flt.start_after:
+        stmt = stmt.where(ObjectIndex.start_at >= flt.start_after)
+    if flt.start_before:
+        stmt = stmt.where(ObjectIndex.start_at < flt.start_before)
+    if flt.text:
+        for word in fold_text(flt.text).split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(ObjectIndex.search_text.like(f"%{escaped}%", escape="\\"))
+    return stmt
+
+
+def _base(*columns: Any) -> Select[Any]:
+    return (
+        select(*columns)
+        .select_from(ObjectVersion)
+        .join(ObjectIndex, ObjectIndex.version_pk == ObjectVersion.pk)
+    )
+
+
+def list_objects(
+    session: Session,
+    principal: Principal,
+    flt: ObjectFilter,
+    *,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> Page:
+    """Current versions the principal may read, newest stored first, keyset-paginated."""
+    limit = max(1, min(limit, MAX_PAGE))
+    stmt = _filtered(_base(ObjectVersion.pk, ObjectVersion.body), principal, flt)
+    if cursor:
+        stmt = stmt.where(ObjectVersion.pk < decode_cursor(cursor))
+    rows = session.execute(stmt.order_by(ObjectVersion.pk.desc()).limit(limit + 1)).all()
+    items = [load_object(r.body) for r in rows[:limit]]
+    next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
+    return Page(items, next_cursor)
+
+
+def count_objects(session: Session, principal: Principal, flt: ObjectFilter) -> int:
+    stmt = _filtered(_base(func.count()), principal, flt)
+    return int(session.scalar(stmt) or 0)
+
+
+def aggregate(
+    session: Session, principal: Principal, flt: ObjectFilter, group_by: str
+) -> list[dict[str, Any]]:
+    """Counts and casualty sums per group, over what the principal may read."""
+    if group_by not in GROUPABLE:
+        raise Invalid(
+            "Unknown grouping.", [Problem("group_by", f"one of {', '.join(sorted(GROUPABLE))}")]
+        )
+    key = GROUPABLE[group_by]
+    stmt = (
+        _filtered(
+            _base(
+                key.label("key"),
+                func.count().label("n"),
+                func.coalesce(func.sum(ObjectIndex.killed), 0).label("killed"),
+                func.coalesce(func.sum(ObjectIndex.wounded), 0).label("wounded"),
+                func.coalesce(func.sum(ObjectIndex.kidnapped), 0).label("kidnapped"),
+            ),
+            principal,
+            flt,
+        )
+        .group_by(key)
+        .order_by(func.count().desc(), key)
+    )
+    return [
+        {
+            "key": r.key,
+            "count": int(r.n),
+            "killed": int(r.killed),
+            "wounded": int(r.wounded),
+            "kidnapped": int(r.kidnapped),
+        }
+        for r in session.execute(stmt)
+    ]
+
+
+def get_object(session: Session, principal: Principal, stix_id: str) -> dict[str, Any]:
+    """The current version, or NotFound whether missing or not releasable to principal."""
+    body = session.scalar(
+        select(ObjectVersion.body).where(
+            ObjectVersion.stix_id == stix_id,
+            ObjectVersion.is_current.is_(True),
+            visible_to(principal),
+        )
+    )
+    if body is None:
+        raise not_found("object", stix_id)
+    result: dict[str, Any] = load_object(body)
+    return result
+
+
+def get_versions(session: Session, principal: Principal, stix_id: str) -> list[dict[str, Any]]:
+    """All versions the principal may read, oldest first (the current one must be readable)."""
+    rows = session.scalars(
+        select(ObjectVersion.body)
+        .where(ObjectVersion.stix_id == stix_id, current_visible_to(principal))
+        .order_by(ObjectVersion.version_key)
+    ).all()
+    if not rows:
+        raise not_found("object", stix_id)
+    return [load_object(b) for b in rows]
+
+
+def get_version_row(session: Session, principal: Principal, stix_id: str) -> ObjectVersion:
+    row = session.scalar(
+        select(ObjectVersion).where(
+            ObjectVersion.stix_id == stix_id,
+            ObjectVersion.is_current.is_(True),
+            visible_to(principal),
+        )
+    )
+    if row is None:
+        raise not_found("object", stix_id)
+    return row
+
+
+def recipients_of(session: Session, principal: Principal, row: ObjectVersion) -> list[str] | None:
+    """Who receives a version; told only to its originator, who chose them (MISP lesson:
+    revealing other recipients is itself a leak). None for everyone else."""
+    if principal.org_id != row.originator_id:
+        return None
+    return sorted(
+        session.scalars(select(VersionRelease.org_id).where(VersionRelease.version_pk == row.pk))
+    )
+
+
+def iter_export(
+    session: Session, principal: Principal, flt: ObjectFilter, batch: int = 1000
+) -> Iterator[dict[str, Any]]:
+    """Stream the matching objects, then the markings and definitions they reference.
+
+    Referenced release-set markings are included only where the principal may read
+    them (they carry the same rule); standard TLP and Hoggar definitions always.
+    """
+    marking_ids: set[str] = set()
+    extension_ids: set[str] = set()
+    last: int | None = None
+    while True:
+        stmt = _filtered(_base(ObjectVersion.pk, ObjectVersion.body), principal, flt)
+        if last is not None:
+            stmt = stmt.where(ObjectVersion.pk > last)
+        rows = session.execute(stmt.order_by(ObjectVersion.pk).limit(batch)).all()
+        if not rows:
+            break
+        for row in rows:
+            obj = load_object(row.body)
+            marking_ids.update(obj.get("object_marking_refs") or [])
+            extension_ids.update(k for k in obj.get("extensions") or {} if k in DEFINITIONS)
+            yield obj
+        last = rows[-1].pk
+    yield from _referenced(session, principal, marking_ids, extension_ids, flt)
+
+
+def _referenced(
+    session: Session,
+    principal: Principal,
+    marking_ids: set[str],
+    extension_ids: set[str],
+    flt: ObjectFilter,
+) -> Iterator[dict[str, Any]]:
+    if flt.types and "marking-definition" in flt.types:
+        marking_ids = set()  # already exported as matching objects
+    for mid in sorted(marking_ids):
+        if mid in TLP_BY_ID:
+            yield builtin_marking_object(mid)
+    stored = [m for m in sorted(marking_ids) if m not in TLP_BY_ID]
+    for body in session.scalars(
+        select(ObjectVersion.body).where(
+            ObjectVersion.stix_id.in_(stored),
+            ObjectVersion.is_current.is_(True),
+            visible_to(principal),
+        )
+    ):
+        obj = load_object(body)
+        extension_ids.update(k for k in obj.get("extensions") or {} if k in DEFINITIONS)
+        yield obj
+    if extension_ids:
+        yield HOGGAR_IDENTITY
+        for ext_id in sorted(extension_ids):
+            yield DEFINITIONS[ext_id]

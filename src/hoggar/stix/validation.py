@@ -1,0 +1,296 @@
+"""Structural checks of STIX 2.1 objects on the ingest path (STIX 2.1 §3, §4-§7).
+
+Hand-written and fast: stix2-validator checks ~120 objects/s and is used only in
+tests. Each problem names where it is (a JSON pointer) and what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from hoggar.kernel.clock import parse_stix
+from hoggar.kernel.errors import Problem
+from hoggar.kernel.ids import ID_RE, TYPE_RE
+from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID, SIGNATURE_PROPERTY
+
+# STIX 2.1 §6 cyber-observable types: no created/modified, never versioned.
+SCO_TYPES = frozenset(
+    [
+        "artifact",
+        "autonomous-system",
+        "directory",
+        "domain-name",
+        "email-addr",
+        "email-message",
+        "file",
+        "ipv4-addr",
+        "ipv6-addr",
+        "mac-addr",
+        "mutex",
+        "network-traffic",
+        "process",
+        "software",
+        "url",
+        "user-account",
+        "windows-registry-key",
+        "x509-certificate",
+    ]
+)
+UNVERSIONED_TYPES = SCO_TYPES | {"marking-definition", "language-content-unversioned"}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "attack-pattern": ("name",),
+    "campaign": ("name",),
+    "course-of-action": ("name",),
+    "extension-definition": ("name", "schema", "version", "extension_types", "created_by_ref"),
+    "grouping": ("context", "object_refs"),
+    "identity": ("name",),
+    "incident": ("name",),
+    "indicator": ("pattern", "pattern_type", "valid_from"),
+    "infrastructure": ("name",),
+    "intrusion-set": ("name",),
+    "language-content": ("object_ref", "contents"),
+    "malware": ("is_family",),
+    "malware-analysis": ("product",),
+    "note": ("content", "object_refs"),
+    "observed-data": ("first_observed", "last_observed", "number_observed"),
+    "opinion": ("opinion", "object_refs"),
+    "relationship": ("relationship_type", "source_ref", "target_ref"),
+    "report": ("name", "published", "object_refs"),
+    "sighting": ("sighting_of_ref",),
+    "threat-actor": ("name",),
+    "tool": ("name",),
+    "vulnerability": ("name",),
+}
+OPINIONS = {"strongly-disagree", "disagree", "neutral", "agree", "strongly-agree"}
+TIMESTAMP_PROPS = {
+    "created",
+    "modified",
+    "published",
+    "valid_from",
+    "valid_until",
+    "first_seen",
+    "last_seen",
+    "first_observed",
+    "last_observed",
+    "object_modified",
+    "start_time",
+    "stop_time",
+}
+PROPERTY_NAME = re.compile(r"^[a-z0-9_]{1,250}$")
+
+EVENT_PRECISIONS = {"exact", "hour", "day", "week", "month", "year"}
+GEO_PRECISIONS = {"exact", "town", "district", "region", "country"}
+RELIABILITY = set("ABCDEF")
+
+
+def _check_ref(problems: list[Problem], where: str, value: Any) -> None:
+    if not isinstance(value, str) or not ID_RE.match(value):
+        problems.append(Problem(where, f"{value!r} is not a STIX identifier (type--UUID)"))
+
+
+def _check_refs(problems: list[Problem], where: str, value: Any, nonempty: bool = False) -> None:
+    if not isinstance(value, list):
+        problems.append(Problem(where, "must be a list of STIX identifiers"))
+        return
+    if nonempty and not value:
+        problems.append(Problem(where, "must not be empty"))
+    for i, item in enumerate(value):
+        _check_ref(problems, f"{where}/{i}", item)
+
+
+def _check_int(problems: list[Problem], where: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        problems.append(Problem(where, f"must be an integer from {lo} to {hi}, got {value!r}"))
+
+
+def _check_number(problems: list[Problem], where: str, value: Any, lo: float, hi: float) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and lo <= value <= hi
+    if not ok:
+        problems.append(Problem(where, f"must be a number from {lo} to {hi}, got {value!r}"))
+
+
+def validate_object(obj: Any) -> list[Problem]:
+    """Everything structurally wrong with one object; an empty list means acceptable."""
+    if not isinstance(obj, Mapping):
+        return [Problem("/", "a STIX object must be a JSON object")]
+    problems: list[Problem] = []
+    stix_type = obj.get("type")
+    if not isinstance(stix_type, str) or not TYPE_RE.match(stix_type):
+        problems.append(Problem("/type", f"{stix_type!r} is not a valid STIX type name"))
+        return problems
+    stix_id = obj.get("id")
+    if not isinstance(stix_id, str) or not ID_RE.match(stix_id):
+        problems.append(Problem("/id", f"{stix_id!r} is not a STIX identifier (type--UUID)"))
+    elif not stix_id.startswith(stix_type + "--"):
+        problems.append(Problem("/id", f"the id's type prefix does not match type {stix_type!r}"))
+    spec = obj.get("spec_version")
+    if stix_type not in SCO_TYPES and spec != "2.1":
+        problems.append(Problem("/spec_version", f"must be '2.1' (STIX 2.1 only), got {spec!r}"))
+    elif stix_type in SCO_TYPES and spec not in (None, "2.1"):
+        problems.append(Problem("/spec_version", f"must be '2.1', got {spec!r}"))
+    for key in obj:
+        if not isinstance(key, str) or not PROPERTY_NAME.match(key):
+            problems.append(Problem(f"/{key}", "property names use only a-z, 0-9 and _"))
+    _check_timestamps(obj, stix_type, problems)
+    for prop in REQUIRED.get(stix_type, ()):
+        if prop not in obj or obj[prop] in (None, "", []):
+            problems.append(Problem(f"/{prop}", f"is required for {stix_type}"))
+    _check_common(obj, problems)
+    _check_type_specific(obj, stix_type, problems)
+    return problems
+
+
+def _check_timestamps(obj: Mapping[str, Any], stix_type: str, problems: list[Problem]) -> None:
+    if stix_type not in SCO_TYPES:
+        needed = ("created",) if stix_type == "marking-definition" else ("created", "modified")
+        for prop in needed:
+            if prop not in obj:
+                problems.append(Problem(f"/{prop}", f"is required for {stix_type}"))
+    for prop in TIMESTAMP_PROPS & obj.keys():
+        try:
+            parse_stix(obj[prop])
+        except ValueError as exc:
+            problems.append(Problem(f"/{prop}", str(exc)))
+    created, modified = obj.get("created"), obj.get("modified")
+    if isinstance(created, str) and isinstance(modified, str):
+        try:
+            if parse_stix(modified) < parse_stix(created):
+                problems.append(Problem("/modified", "must not be earlier than created"))
+        except ValueError:
+            pass
+
+
+def _check_common(obj: Mapping[str, Any], problems: list[Problem]) -> None:
+    for key, value in obj.items():
+        if key.endswith("_ref"):
+            _check_ref(problems, f"/{key}", value)
+        elif key.endswith("_refs"):
+            _check_refs(problems, f"/{key}", value)
+    if "created_by_ref" in obj and not str(obj["created_by_ref"]).startswith("identity--"):
+        problems.append(Problem("/created_by_ref", "must refer to an identity"))
+    for i, ref in enumerate(obj.get("object_marking_refs") or []):
+        if isinstance(ref, str) and not ref.startswith("marking-definition--"):
+            problems.append(
+                Problem(f"/object_marking_refs/{i}", "must refer to a marking-definition")
+            )
+    if "confidence" in obj:
+        _check_int(problems, "/confidence", obj["confidence"], 0, 100)
+    if "revoked" in obj and not isinstance(obj["revoked"], bool):
+        problems.append(Problem("/revoked", "must be true or false"))
+    for key in ("labels", "aliases"):
+        if key in obj and (
+            not isinstance(obj[key], list) or not all(isinstance(x, str) for x in obj[key])
+        ):
+            problems.append(Problem(f"/{key}", "must be a list of strings"))
+    refs = obj.get("external_references")
+    if refs is not None:
+        if not isinstance(refs, list):
+            problems.append(Problem("/external_references", "must be a list"))
+        else:
+            for i, ref in enumerate(refs):
+                if not isinstance(ref, Mapping) or not isinstance(ref.get("source_name"), str):
+                    problems.append(
+                        Problem(f"/external_references/{i}", "needs a source_name string")
+                    )
+    exts = obj.get("extensions")
+    if exts is not None and not isinstance(exts, Mapping):
+        problems.append(Problem("/extensions", "must be an object keyed by extension id"))
+    sig = obj.get(SIGNATURE_PROPERTY)
+    if sig is not None and (
+        not isinstance(sig, Mapping) or not {"alg", "kid", "sig"} <= sig.keys()
+    ):
+        problems.append(Problem(f"/{SIGNATURE_PROPERTY}", "must have alg, kid and sig"))
+
+
+def _check_type_specific(obj: Mapping[str, Any], stix_type: str, problems: list[Problem]) -> None:
+    if stix_type == "opinion" and obj.get("opinion") not in OPINIONS:
+        problems.append(Problem("/opinion", f"must be one of {sorted(OPINIONS)}"))
+    if stix_type in ("note", "opinion", "report", "grouping") and "object_refs" in obj:
+        _check_refs(problems, "/object_refs", obj["object_refs"], nonempty=True)
+    if stix_type == "location":
+        has_point = "latitude" in obj or "longitude" in obj
+        if has_point:
+            _check_number(problems, "/latitude", obj.get("latitude"), -90, 90)
+            _check_number(problems, "/longitude", obj.get("longitude"), -180, 180)
+        if not (has_point or obj.get("region") or obj.get("country")):
+            problems.append(Problem("/", "a location needs region, country or latitude/longitude"))
+    if (
+        stix_type == "marking-definition"
+        and not obj.get("extensions")
+        and (not obj.get("definition_type") or not isinstance(obj.get("definition"), Mapping))
+    ):
+        problems.append(
+            Problem(
+                "/definition",
+                "a marking-definition needs definition_type and definition, or extensions",
+            )
+        )
+    exts = obj.get("extensions")
+    if isinstance(exts, Mapping):
+        for ext_id, ext in exts.items():
+            if not isinstance(ext, Mapping):
+                problems.append(Problem(f"/extensions/{ext_id}", "must be an object"))
+            elif ext_id == INCIDENT_EXTENSION_ID:
+                _check_incident_extension(ext, f"/extensions/{ext_id}", problems)
+            elif ext_id == NAMES_EXTENSION_ID:
+                _check_names_extension(ext, f"/extensions/{ext_id}", problems)
+
+
+def _check_incident_extension(ext: Mapping[str, Any], base: str, problems: list[Problem]) -> None:
+    if ext.get("extension_type") != "property-extension":
+        problems.append(Problem(f"{base}/extension_type", "must be 'property-extension'"))
+    if not isinstance(ext.get("event_type"), str) or not ext.get("event_type"):
+        problems.append(Problem(f"{base}/event_type", "is required (a codebook event type)"))
+    for prop in ("start_time", "end_time"):
+        if prop in ext:
+            try:
+                parse_stix(ext[prop])
+            except ValueError as exc:
+                problems.append(Problem(f"{base}/{prop}", str(exc)))
+    if "time_precision" in ext and ext["time_precision"] not in EVENT_PRECISIONS:
+        problems.append(
+            Problem(f"{base}/time_precision", f"must be one of {sorted(EVENT_PRECISIONS)}")
+        )
+    if "geo_precision" in ext and ext["geo_precision"] not in GEO_PRECISIONS:
+        problems.append(
+            Problem(f"{base}/geo_precision", f"must be one of {sorted(GEO_PRECISIONS)}")
+        )
+    if "latitude" in ext or "longitude" in ext:
+        _check_number(problems, f"{base}/latitude", ext.get("latitude"), -90, 90)
+        _check_number(problems, f"{base}/longitude", ext.get("longitude"), -180, 180)
+    if "country" in ext and not (
+        isinstance(ext["country"], str) and re.fullmatch(r"[A-Z]{2}", ext["country"])
+    ):
+        problems.append(Problem(f"{base}/country", "must be an ISO 3166-1 alpha-2 code, e.g. 'ML'"))
+    for prop in ("killed", "wounded", "kidnapped", "released", "civilians_killed"):
+        if prop in ext:
+            _check_int(problems, f"{base}/{prop}", ext[prop], 0, 1_000_000)
+    if "source_reliability" in ext and ext["source_reliability"] not in RELIABILITY:
+        problems.append(Problem(f"{base}/source_reliability", "must be a letter from A to F"))
+    if "information_credibility" in ext:
+        _check_int(
+            problems, f"{base}/information_credibility", ext["information_credibility"], 1, 6
+        )
+    for prop in ("location_refs", "actor_refs"):
+        if prop in ext:
+            _check_refs(problems, f"{base}/{prop}", ext[prop])
+
+
+def _check_names_extension(ext: Mapping[str, Any], base: str, problems: list[Problem]) -> None:
+    names = ext.get("names")
+    if not isinstance(names, list):
+        problems.append(Problem(f"{base}/names", "must be a list of {lang, value} objects"))
+        return
+    for i, item in enumerate(names):
+        if not (
+            isinstance(item, Mapping)
+            and isinstance(item.get("lang"), str)
+            and isinstance(item.get("value"), str)
+            and item["value"].strip()
+        ):
+            problems.append(
+                Problem(f"{base}/names/{i}", "needs a lang (BCP 47) and a non-empty value")
+            )

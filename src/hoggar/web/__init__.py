@@ -1,0 +1,1 @@
+"""The server-rendered web interface: thin pages over the same services as the API."""
