@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
@@ -20,7 +21,11 @@ from hoggar.node.context import Node
 from hoggar.node.service import init_node
 
 PG_ADMIN_DSN = os.environ.get("HOGGAR_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-BACKENDS = [b.strip() for b in os.environ.get("HOGGAR_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("HOGGAR_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if b.strip()
+]
 ADMIN_PASSWORD = "correct-horse-battery"
 
 
@@ -76,9 +81,120 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 @pytest.fixture
 def node(settings: Settings) -> Iterator[Node]:
     """A freshly initialised Algerian node with an admin account."""
-    n = init_node(settings, org_name="Algeria", country="DZ", admin_user="admin",
-                  admin_password=ADMIN_PASSWORD)
+    n = init_node(
+        settings,
+        org_name="Algeria",
+        country="DZ",
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+    )
     try:
         yield n
     finally:
         n.close()
+
+
+class LiveServer:
+    """A real uvicorn server for one node on a free loopback port, in a thread."""
+
+    def __init__(self, node: Node) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from hoggar.api.app import create_app
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(node), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(node: Node) -> Iterator[LiveServer]:
+    with LiveServer(node) as server:
+        yield server
+
+
+@pytest.fixture
+def admin_client(live_server: LiveServer) -> Iterator[httpx.Client]:
+    """An httpx client signed in as the node's admin through the real login endpoint."""
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
+        r = client.post("/api/session", json={"username": "admin", "password": ADMIN_PASSWORD})
+        r.raise_for_status()
+        client.headers["x-csrf-token"] = r.json()["csrf_token"]
+        yield client
+
+
+# --- Shared by test_api.py and test_web.py: another organization's records ----------
+
+MALI_ID = "identity--5b0e2f3c-7d1a-4e8b-9c6f-2a4d8e1b3c70"
+FOREIGN_TS = "2025-03-01T10:00:00.000Z"
+
+
+@pytest.fixture
+def foreign_unreleased(admin_client: httpx.Client) -> dict[str, str]:
+    """Mali (registered without a key) originated an incident and a location, released to
+    nobody else; both were imported through POST /api/bundles. Returns their ids by type."""
+    from hoggar.kernel.ids import new_id
+    from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
+
+    r = admin_client.post(
+        "/api/organizations", json={"identity_id": MALI_ID, "name": "Mali", "country": "ML"}
+    )
+    assert r.status_code == 201, r.text
+    release = ReleaseSet(creator=MALI_ID, members=frozenset())
+    markings = [TLP2_IDS[TLP.AMBER], release.marking_id]
+    common = {
+        "spec_version": "2.1",
+        "created": FOREIGN_TS,
+        "modified": FOREIGN_TS,
+        "created_by_ref": MALI_ID,
+        "object_marking_refs": markings,
+    }
+    objects = [
+        release.to_marking(FOREIGN_TS),
+        {
+            "type": "incident",
+            "id": new_id("incident"),
+            "name": "Attaque du poste de Ménaka",
+            **common,
+        },
+        {
+            "type": "location",
+            "id": new_id("location"),
+            "name": "Ménaka",
+            "country": "ML",
+            "latitude": 15.918,
+            "longitude": 2.4,
+            **common,
+        },
+    ]
+    bundle = {"type": "bundle", "id": new_id("bundle"), "objects": objects}
+    r = admin_client.post("/api/bundles", json=bundle)
+    assert r.status_code == 200, r.text
+    outcomes = {x["id"]: x["outcome"] for x in r.json()["results"]}
+    assert all(o == "created" for o in outcomes.values()), outcomes
+    return {o["type"]: o["id"] for o in objects[1:]}
