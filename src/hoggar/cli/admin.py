@@ -13,7 +13,7 @@ from hoggar.audit import service as audit
 from hoggar.auth import service as auth
 from hoggar.cli.common import DEFAULT_DATA_DIR, DataDir, fail, handle_errors, opened, out
 from hoggar.node import migrate
-from hoggar.node.service import own_card
+from hoggar.node.service import add_member, own_card
 from hoggar.orgs import service as org_service
 
 users = typer.Typer(help="Manage local accounts.", no_args_is_help=True)
@@ -182,7 +182,7 @@ def org_add(
     if not fields["identity_id"] or not fields["name"]:
         raise fail("give a card file, or --identity-id and --name")
     with opened(data_dir) as node, node.db.transaction() as session:
-        org_service.upsert_org(
+        add_member(
             session,
             node,
             actor=actor,

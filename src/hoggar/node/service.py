@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
 from hoggar.auth.service import create_user
@@ -17,10 +18,13 @@ from hoggar.kernel.ids import new_id
 from hoggar.kernel.settings import Settings
 from hoggar.node.context import Node
 from hoggar.node.migrate import upgrade
-from hoggar.orgs.service import get_setting, set_setting, upsert_org
+from hoggar.orgs.models import Organization
+from hoggar.orgs.service import get_setting, list_orgs, set_setting, upsert_org
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
 from hoggar.sharing.rule import Principal, Role
+from hoggar.stix.authoring import Sharing, change_sharing
 from hoggar.stix.extensions import NAMES_EXTENSION_ID
+from hoggar.stix.models import ObjectVersion, VersionRelease
 from hoggar.stix.signing import Signer, generate_private_key, load_private_key
 from hoggar.stix.store import ingest_object
 
@@ -188,6 +192,51 @@ def own_card(node: Node) -> OrgCard:
 
         org = get_org(session, node.org_id)
         return OrgCard(org.identity_id, org.name, org.country, org.kind, node.signer.public_b64)
+
+
+def add_member(
+    session: Session,
+    node: Node,
+    *,
+    identity_id: str,
+    name: str,
+    country: str | None,
+    kind: str = "member",
+    public_key: str | None = None,
+    actor: str = "system",
+) -> Organization:
+    """Add or update a member organization, and release this node's identity to it."""
+    org = upsert_org(
+        session,
+        node,
+        identity_id=identity_id,
+        name=name,
+        country=country,
+        kind=kind,
+        public_key=public_key,
+        actor=actor,
+    )
+    share_identity_with_members(session, node)
+    return org
+
+
+def share_identity_with_members(session: Session, node: Node) -> None:
+    """Release this node's identity object to every organization in the directory."""
+    members = frozenset(o.identity_id for o in list_orgs(session) if not o.is_self)
+    row = session.scalar(
+        select(ObjectVersion).where(
+            ObjectVersion.stix_id == node.org_id, ObjectVersion.is_current.is_(True)
+        )
+    )
+    if row is None or row.originator_id != node.org_id:
+        return
+    current = set(
+        session.scalars(select(VersionRelease.org_id).where(VersionRelease.version_pk == row.pk))
+    )
+    if current == set(members):
+        return
+    principal = system_principal(node)
+    change_sharing(session, node, principal, node.org_id, Sharing(TLP.CLEAR, members))
 
 
 def system_principal(node: Node) -> Principal:

@@ -15,6 +15,7 @@ from hoggar.auth import service as auth
 from hoggar.auth.models import User
 from hoggar.kernel.errors import PermissionDenied
 from hoggar.node.context import Node
+from hoggar.node.service import add_member
 from hoggar.orgs import service as orgs
 from hoggar.sharing.rule import Principal
 
@@ -163,7 +164,7 @@ def list_orgs(_: Auth, session: Db) -> dict[str, Any]:
 
 @router.post("/organizations", status_code=201, summary="Add or update a member (admin)")
 def upsert_org(body: OrgIn, admin: Admin, session: Db, node: NodeDep) -> dict[str, Any]:
-    org = orgs.upsert_org(session, node, actor=admin.name, **body.model_dump())
+    org = add_member(session, node, actor=admin.name, **body.model_dump())
     return org_dict(org)
 
 
