@@ -2,17 +2,24 @@
 
 from hoggar.audit.models import AuditEntry, AuditHead
 from hoggar.auth.models import ApiToken, User
+from hoggar.federation.models import BundleCursor, Peer, ReceivedBundle, TaxiiStatus
 from hoggar.orgs.models import NodeSetting, Organization
+from hoggar.stix.clock import ClockRow
 from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
     "AuditHead",
+    "BundleCursor",
+    "ClockRow",
     "NodeSetting",
     "ObjectIndex",
     "ObjectVersion",
     "Organization",
+    "Peer",
+    "ReceivedBundle",
+    "TaxiiStatus",
     "User",
     "VersionRelease",
 ]

@@ -10,7 +10,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hoggar import __version__
 from hoggar.api import problems
-from hoggar.api.routes import accounts, objects
+from hoggar.api.compression import CompressResponses
+from hoggar.api.routes import accounts, objects, taxii
 from hoggar.node.context import Node
 
 SECURITY_HEADERS = [
@@ -106,6 +107,7 @@ def create_app(node: Node) -> FastAPI:
 
     app.include_router(objects.router)
     app.include_router(accounts.router)
+    app.include_router(taxii.router)
     from hoggar.web import routes as web_routes
 
     web_routes.install(app)
@@ -117,5 +119,7 @@ def create_app(node: Node) -> FastAPI:
         same_site="strict",
         https_only=node.settings.secure_cookies,
     )
+    # Compress large responses (TAXII pages) for slow links; zstd where both ends have it.
+    app.add_middleware(CompressResponses, minimum_size=1024)
     app.add_middleware(LimitsAndHeaders, max_body=node.settings.max_body_bytes)
     return app

@@ -21,6 +21,17 @@ from hoggar.kernel.errors import (
 )
 
 PROBLEM_JSON = "application/problem+json"
+TAXII_MEDIA = "application/taxii+json;version=2.1"
+
+
+class NotAcceptable(HoggarError):
+    """The client does not accept any media type this endpoint produces (HTTP 406)."""
+
+
+class UnsupportedMediaType(HoggarError):
+    """The request body is not in a media type this endpoint reads (HTTP 415)."""
+
+
 _STATUS: list[tuple[type[HoggarError], int, str]] = [
     (NotFound, 404, "not-found"),
     (Invalid, 422, "invalid"),
@@ -29,6 +40,8 @@ _STATUS: list[tuple[type[HoggarError], int, str]] = [
     (PermissionDenied, 403, "permission-denied"),
     (TooLarge, 413, "too-large"),
     (PeerFailure, 502, "peer-failure"),
+    (NotAcceptable, 406, "not-acceptable"),
+    (UnsupportedMediaType, 415, "unsupported-media-type"),
 ]
 _TITLES = {
     400: "Bad request",
@@ -36,6 +49,7 @@ _TITLES = {
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
+    406: "Not acceptable",
     409: "Conflict",
     413: "Request too large",
     415: "Unsupported media type",
@@ -54,6 +68,8 @@ def problem_response(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    if instance.startswith("/taxii2"):
+        return taxii_error(status, detail, errors, headers)
     body: dict[str, Any] = {
         "type": f"urn:hoggar:problem:{slug}",
         "title": _TITLES.get(status, "Error"),
@@ -64,6 +80,20 @@ def problem_response(
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def taxii_error(
+    status: int, detail: str, errors: list[dict[str, str]] | None, headers: dict[str, str] | None
+) -> JSONResponse:
+    """A TAXII 2.1 error message (§3.6.1) in the TAXII media type."""
+    body: dict[str, Any] = {
+        "title": _TITLES.get(status, "Error"),
+        "description": detail,
+        "http_status": str(status),
+    }
+    if errors:
+        body["details"] = {e["where"]: e["message"] for e in errors}
+    return JSONResponse(body, status_code=status, media_type=TAXII_MEDIA, headers=headers)
 
 
 def status_of(exc: HoggarError) -> tuple[int, str]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from hoggar.audit.models import AuditEntry, AuditHead
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.jsonutil import dumps_compact
+from hoggar.stix.clock import lock_clock
 from hoggar.stix.signing import Signer, verify_bytes
 
 GENESIS = "0" * 64
@@ -42,6 +43,12 @@ class Action(StrEnum):
     OBJECT_REVOKE = "object.revoke"
     SHARE_CHANGE = "object.share_change"
     OBJECT_REJECTED = "object.rejected"
+    OBJECT_DELETE = "object.delete"
+    PEER_CHANGE = "peer.change"
+    SYNC = "peer.sync"
+    BUNDLE_EXPORT = "offline_bundle.export"
+    BUNDLE_IMPORT = "offline_bundle.import"
+    BUNDLE_REFUSED = "offline_bundle.refused"
     IMPORT = "bundle.import"
     EXPORT = "bundle.export"
     PROJECTIONS_REBUILD = "projections.rebuild"
@@ -82,6 +89,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry inside the caller's transaction (Zulip: audit in the same commit)."""
+    lock_clock(session)  # lock order everywhere: date_added clock, then audit head
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one_or_none()

@@ -30,7 +30,9 @@ LANGUAGES = ("ar", "fr", "en")
 
 
 def principal_of(user: User) -> Principal:
-    return Principal(org_id=user.org_id, name=user.username, role=Role(user.role), user_id=user.id)
+    role = Role(user.role)
+    kind = "peer" if role is Role.PEER else "user"
+    return Principal(org_id=user.org_id, name=user.username, role=role, user_id=user.id, kind=kind)
 
 
 def _check_password(password: str) -> None:
@@ -43,11 +45,14 @@ def _check_password(password: str) -> None:
 
 def _parse_role(role: str) -> Role:
     try:
-        return Role(role)
+        parsed = Role(role)
+        if parsed is Role.PEER:
+            raise ValueError("peer accounts are made with `hoggar peer add`")
+        return parsed
     except ValueError as exc:
         raise Invalid(
             "Unknown role.",
-            [Problem("role", f"{role!r} is not one of {', '.join(r.value for r in Role)}")],
+            [Problem("role", f"{role!r} is not one of admin, analyst, viewer")],
         ) from exc
 
 
@@ -92,6 +97,43 @@ def create_user(
         detail={"role": parsed.value},
     )
     return user
+
+
+def create_peer_account(
+    session: Session, node: Node, *, username: str, org_id: str, actor: str
+) -> tuple[User, str]:
+    """An account a peer node uses to read and push as its organization; returns a token."""
+    if not USERNAME_RE.match(username):
+        raise Invalid(
+            "Invalid peer account name.", [Problem("name", "2-64 letters, digits, _ . @ -")]
+        )
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(
+            username=username,
+            display_name=username,
+            password_hash=_hasher.hash(secrets.token_urlsafe(32)),
+            role=Role.PEER.value,
+            org_id=org_id,
+            language="en",
+            active=True,
+            created_at=utcnow(),
+        )
+        session.add(user)
+        session.flush()
+        record(
+            session,
+            node.signer,
+            actor=actor,
+            org_id=node.org_id,
+            action=Action.USER_CREATE,
+            target=f"user:{username}",
+            detail={"role": "peer", "org": org_id},
+        )
+    elif user.role != Role.PEER.value or user.org_id != org_id:
+        raise Conflict(f"An account named {username!r} already exists for someone else.")
+    _, secret = create_token(session, node, username, name="peer sync", actor=actor)
+    return user, secret
 
 
 def get_user(session: Session, username: str) -> User:

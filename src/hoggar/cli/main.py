@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hoggar import __version__
-from hoggar.cli import admin, data
+from hoggar.cli import admin, data, federation
 from hoggar.cli.common import (
     DEFAULT_DATA_DIR,
     DataDir,
@@ -36,6 +36,9 @@ app.add_typer(admin.db_app, name="db")
 app.add_typer(data.projections, name="projections")
 app.command("import")(data.import_cmd)
 app.command("export")(data.export_cmd)
+app.add_typer(federation.peer_app, name="peer")
+app.add_typer(federation.bundle_app, name="bundle")
+app.command("sync")(federation.sync_cmd)
 
 
 def _version(value: bool) -> None:

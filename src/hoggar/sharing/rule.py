@@ -22,6 +22,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     ANALYST = "analyst"
     VIEWER = "viewer"
+    PEER = "peer"  # another node, reading and pushing as its organization over TAXII
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,12 @@ class Principal:
 
     @property
     def can_write(self) -> bool:
+        """May author records (as this node's organization) or import bundles."""
         return self.role in (Role.ADMIN, Role.ANALYST)
+
+    @property
+    def is_peer(self) -> bool:
+        return self.role == Role.PEER
 
     @property
     def is_admin(self) -> bool:

@@ -107,15 +107,15 @@ def _markings(
     return [TLP2_IDS[sharing.tlp], release_id, *others]
 
 
-def _require_writer(principal: Principal) -> None:
-    if not principal.can_write:
+def _require_writer(principal: Principal, node: Node) -> None:
+    if not principal.can_write or principal.org_id != node.org_id:
         raise PermissionDenied("Your role may read but not create or change records.")
 
 
 def create_object(
     session: Session, node: Node, principal: Principal, draft: Mapping[str, Any], sharing: Sharing
 ) -> dict[str, Any]:
-    _require_writer(principal)
+    _require_writer(principal, node)
     stix_type = draft.get("type")
     if not isinstance(stix_type, str) or not TYPE_RE.match(stix_type):
         raise Invalid(
@@ -164,7 +164,7 @@ def _current_body(session: Session, principal: Principal, stix_id: str) -> str:
 
 
 def _load_own(session: Session, node: Node, principal: Principal, stix_id: str) -> dict[str, Any]:
-    _require_writer(principal)
+    _require_writer(principal, node)
     row = get_version_row(session, principal, stix_id)
     if row.originator_id != node.org_id or principal.org_id != node.org_id:
         raise PermissionDenied(

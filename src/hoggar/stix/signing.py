@@ -86,6 +86,14 @@ class Signer:
     def sign_bytes(self, data: bytes) -> bytes:
         return self._key.sign(data)
 
+    def seed(self) -> bytes:
+        """The raw 32-byte private seed (for deriving the X25519 key of sealed boxes)."""
+        return self._key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+
 
 def verify_object(obj: Mapping[str, Any], public_b64: str) -> None:
     """Raise ValueError unless obj carries a valid signature by this public key."""

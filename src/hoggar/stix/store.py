@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hoggar.kernel.clock import parse_stix, utcnow, version_key
+from hoggar.kernel.clock import parse_stix, version_key
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.orgs.service import public_key_of
 from hoggar.sharing.markings import TLP_BY_ID, ReleaseSet, release_set_of_marking, strictest_tlp
+from hoggar.sharing.rule import may_read
+from hoggar.stix.clock import next_added_at
 from hoggar.stix.extensions import BUILTIN_IDS, SIGNATURE_PROPERTY
 from hoggar.stix.models import ObjectVersion, VersionRelease
 from hoggar.stix.projections import set_current_index
@@ -142,8 +144,13 @@ def ingest_object(
     received_via: str = "local",
     resolver: ReleaseResolver | None = None,
     require_signature: bool = False,
+    holder_org_id: str | None = None,
 ) -> IngestResult:
-    """Store one object version inside a savepoint; never raises for bad input."""
+    """Store one object version inside a savepoint; never raises for bad input.
+
+    With `holder_org_id`, an object that organization may not read is refused: a node
+    never keeps what its own organization is not allowed to hold (federation input).
+    """
     problems = validate_object(obj)
     stix_id = str(obj.get("id", "?")) if isinstance(obj, Mapping) else "?"
     if problems:
@@ -158,6 +165,18 @@ def ingest_object(
     release_marking, release_set, problems = _release_of(obj, resolver)
     if problems:
         return IngestResult(stix_id, Outcome.REJECTED, problems)
+    members = release_set.members if release_set else frozenset()
+    if holder_org_id is not None and not may_read(holder_org_id, originator, members):
+        return IngestResult(
+            stix_id,
+            Outcome.REJECTED,
+            [
+                Problem(
+                    "/object_marking_refs",
+                    "not released to this node's organization; it may not be held here",
+                )
+            ],
+        )
     vkey = _version_key_of(obj)
     body = dumps_compact(obj)
     with session.begin_nested():
@@ -223,7 +242,7 @@ def ingest_object(
             revoked=obj.get("revoked") is True,
             created_at=parse_stix(created) if isinstance(created, str) else None,
             modified_at=parse_stix(modified) if isinstance(modified, str) else None,
-            added_at=utcnow(),
+            added_at=next_added_at(session),
             signer_key_id=signer_kid,
             received_via=received_via[:120],
         )

@@ -1,0 +1,105 @@
+"""Helpers for federation tests: several nodes, cards exchanged, peers linked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from conftest import ADMIN_PASSWORD, LiveServer
+from hoggar.federation.peers import add_peer
+from hoggar.kernel.settings import load_settings
+from hoggar.node.context import Node
+from hoggar.node.service import add_member, init_node, own_card
+from hoggar.sharing.rule import Principal, Role
+from hoggar.stix import authoring
+
+ORGS = {
+    "DZ": ("Algeria", "member"),
+    "ML": ("Mali", "member"),
+    "NE": ("Niger", "member"),
+    "MR": ("Mauritania", "member"),
+    "JS": ("Joint staff", "joint-staff"),
+}
+
+
+@dataclass
+class Member:
+    code: str
+    node: Node
+    server: LiveServer | None = None
+
+    @property
+    def org(self) -> str:
+        return self.node.org_id
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"{self.server.url}/taxii2/hoggar/"
+
+    def analyst(self) -> Principal:
+        return Principal(org_id=self.org, name=f"analyst-{self.code}", role=Role.ANALYST)
+
+    def create(self, name: str, release: list[str], tlp: str = "amber") -> str:
+        with self.node.db.transaction() as session:
+            obj = authoring.create_object(
+                session,
+                self.node,
+                self.analyst(),
+                {"type": "incident", "name": name},
+                authoring.Sharing.parse(tlp, release),
+            )
+        return str(obj["id"])
+
+
+def make_members(
+    tmp: Path, codes: list[str], url_for: dict[str, str] | None = None
+) -> dict[str, Member]:
+    """Initialise one node per code, each knowing every other in its directory."""
+    members: dict[str, Member] = {}
+    for code in codes:
+        name, kind = ORGS[code]
+        settings = load_settings(
+            tmp / code, (url_for or {}).get(code) or f"sqlite:///{tmp / code / 'h.db'}"
+        )
+        node = init_node(
+            settings,
+            org_name=name,
+            country=None if kind == "joint-staff" else code,
+            kind=kind,
+            admin_user="admin",
+            admin_password=ADMIN_PASSWORD,
+        )
+        members[code] = Member(code, node)
+    cards = {code: own_card(m.node).as_dict() for code, m in members.items()}
+    for code, m in members.items():
+        with m.node.db.transaction() as session:
+            for other, card in cards.items():
+                if other != code:
+                    add_member(
+                        session,
+                        m.node,
+                        **{
+                            k: card[k]
+                            for k in ("identity_id", "name", "country", "kind", "public_key")
+                        },
+                    )
+    return members
+
+
+def link(a: Member, b: Member, *, push: bool = False) -> None:
+    """a pulls from b (and pushes to it if asked); b can likewise reach a."""
+    with b.node.db.transaction() as session:
+        token_for_a = add_peer(
+            session, b.node, name=a.code.lower(), card=own_card(a.node).as_dict()
+        ).inbound_token
+    with a.node.db.transaction() as session:
+        add_peer(
+            session,
+            a.node,
+            name=b.code.lower(),
+            card=own_card(b.node).as_dict(),
+            url=b.url,
+            outbound_token=token_for_a,
+            push=push,
+        )
