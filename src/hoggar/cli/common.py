@@ -18,7 +18,7 @@ from hoggar.node.context import Node
 from hoggar.node.service import open_node
 
 console = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)
 
 DataDir = Annotated[
     Path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+DEMO_PASSWORD = "hoggar-demo-2026"
 app.add_typer(admin.users, name="user")
 app.add_typer(admin.tokens, name="token")
 app.add_typer(admin.orgs, name="org")
@@ -120,9 +122,14 @@ def serve(
         )
 
 
-@app.command()
+demo_app = typer.Typer(help="Demo nodes with realistic data.", invoke_without_command=True)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.callback()
 @handle_errors
 def demo(
+    ctx: typer.Context,
     data_dir: DataDir = Path("./hoggar-demo"),
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8470,
@@ -138,19 +145,20 @@ def demo(
 
     Example: hoggar demo --data-dir ./hoggar-demo --port 8470
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.progress import Progress
 
     from hoggar.demo.generator import seed_demo
 
     settings = settings_for(data_dir)
-    password = "hoggar-demo-2026"
     if not (settings.data_dir / "demo-seeded").exists():
         node = init_node(
             settings,
             org_name="Algeria",
             country="DZ",
             admin_user="admin",
-            admin_password=password,
+            admin_password=DEMO_PASSWORD,
             names={"ar": "الجزائر", "fr": "Algérie", "en": "Algeria"},
         )
         with Progress(console=console) as progress:
@@ -163,9 +171,61 @@ def demo(
         console.print(f"Demo data: {counts}")
     out.print(f"Demo node ready in {settings.data_dir}")
     out.print(f"  Sign in at http://{host}:{port}/login")
-    out.print(f"  admin / {password}   analyst / analyst-demo-2026   viewer / viewer-demo-2026")
+    out.print(
+        f"  admin / {DEMO_PASSWORD}   analyst / analyst-demo-2026   viewer / viewer-demo-2026"
+    )
     if not no_serve:
         serve(data_dir=data_dir, host=host, port=port)
+
+
+@demo_app.command("federation")
+@handle_errors
+def demo_federation(
+    base_dir: Annotated[Path, typer.Option("--dir", help="Where the five nodes live")] = Path(
+        "./hoggar-federation"
+    ),
+    base_port: Annotated[int, typer.Option("--base-port", help="First of five ports")] = 8471,
+    incidents: Annotated[int, typer.Option("--incidents", help="Incidents per node")] = 40,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Stop the nodes after syncing (for scripts)")
+    ] = False,
+) -> None:
+    """Start five nodes (Algeria, Mali, Niger, Mauritania, joint staff) and sync them.
+
+    Each node has its own SQLite file and web interface; every member is linked to the
+    joint staff, and Mali and Niger directly. Example: hoggar demo federation --base-port 8471
+    """
+    from hoggar.federation import activity, cluster, sync
+
+    nodes = cluster.plan(base_dir, ["DZ", "ML", "NE", "MR", "JS"], base_port)
+    if not (base_dir / "initialised").exists():
+        cluster.initialise(nodes, DEMO_PASSWORD)
+        for n in nodes:
+            node = n.open()
+            activity.report_incidents(node, None if n.code == "JS" else n.code, incidents, seed)
+            node.close()
+        (base_dir / "initialised").write_text("ok")
+    try:
+        for n in nodes:
+            cluster.start(n)
+        for _ in range(2):  # two rounds: what the joint staff relays arrives in the second
+            for n in nodes:
+                node = n.open()
+                for report in sync.sync_all(node):
+                    if not report.ok:
+                        console.print(f"{n.code} <- {report.peer}: {'; '.join(report.errors)}")
+                node.close()
+        out.print("Five nodes are running and synced:")
+        for n in nodes:
+            out.print(f"  {n.name:<24} {n.url}/login   admin / {DEMO_PASSWORD}")
+        if not no_wait:
+            out.print("Press Ctrl-C to stop them.")
+            while all(n.process is not None and n.process.poll() is None for n in nodes):
+                time.sleep(1)
+    finally:
+        for n in nodes:
+            cluster.stop(n)
 
 
 if __name__ == "__main__":
