@@ -52,6 +52,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling emits no BEGIN before a SAVEPOINT, which then
+    # starts (and its RELEASE commits) a transaction of its own: per-object savepoints
+    # would each be a separate commit. Take control and emit BEGIN ourselves (the
+    # SQLAlchemy-documented recipe for SQLite savepoints).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     # FULL: a commit survives power loss, which "no committed data lost" requires.
@@ -61,6 +66,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    # A write transaction takes the write lock at once (IMMEDIATE): a deferred one that
+    # read first could not upgrade after another writer committed (SQLITE_BUSY at once,
+    # no waiting). Read-only sessions stay deferred and never block writers (WAL).
+    immediate = conn.get_execution_options().get("hoggar_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         db_path = url.split("///", 1)[-1]
@@ -68,6 +81,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -86,9 +100,11 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: commit on success, roll back on any error."""
-        with self.sessions() as session, session.begin():
-            yield session
+        """A session in one write transaction: commit on success, roll back on any error."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(hoggar_write=True)
+            with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                yield session
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -112,6 +112,16 @@ def _release_of(
     return None, None, []
 
 
+def _same_release_set(stored: Mapping[str, Any], obj: Mapping[str, Any]) -> bool:
+    """Release-set markings have derived ids: one made again later (another `created`,
+    label or signature) declaring the same creator and members is the same marking."""
+    try:
+        a, b = release_set_of_marking(stored), release_set_of_marking(obj)
+    except ValueError:
+        return False
+    return a is not None and a == b
+
+
 def _signature_problems(
     session: Session, obj: Mapping[str, Any], originator: str, require_signature: bool
 ) -> tuple[str | None, list[Problem]]:
@@ -193,7 +203,8 @@ def ingest_object(
         current = next((row for row in existing if row.is_current), None)
         same = next((row for row in existing if row.version_key == vkey), None)
         if same is not None:
-            if loads_strict(same.body) == obj:
+            stored = loads_strict(same.body)
+            if stored == obj or _same_release_set(stored, obj):
                 return IngestResult(stix_id, Outcome.DUPLICATE, version_pk=same.pk)
             return IngestResult(
                 stix_id,
