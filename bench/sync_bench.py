@@ -23,13 +23,13 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from hoggar.federation import cluster, sync  # noqa: E402
-from hoggar.kernel.clock import format_stix  # noqa: E402
-from hoggar.kernel.ids import new_id  # noqa: E402
-from hoggar.node.service import system_principal  # noqa: E402
-from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet  # noqa: E402
-from hoggar.stix.bundles import import_objects  # noqa: E402
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID  # noqa: E402
+from hoggar.federation import cluster, sync
+from hoggar.kernel.clock import format_stix
+from hoggar.kernel.ids import new_id
+from hoggar.node.service import system_principal
+from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
+from hoggar.stix.bundles import import_objects
+from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 
 PASSWORD = "bench-password-2026"
 
@@ -56,7 +56,7 @@ def synthetic(node, members: list[str], count: int, seed: int) -> list[dict]:  #
                     "modified": created,
                     "created_by_ref": node.org_id,
                     "name": f"Embuscade contre une patrouille près de Ménaka ({i})",
-                    "description": "Des hommes armés circulant à moto ont ouvert le feu sur une patrouille.",
+                    "description": "Des hommes armés à moto ont ouvert le feu sur une patrouille.",
                     "object_marking_refs": [TLP2_IDS[TLP.AMBER], rs.marking_id],
                     "extensions": {
                         INCIDENT_EXTENSION_ID: {
