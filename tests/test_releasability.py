@@ -161,7 +161,7 @@ def _check_org(node: Node, model: Model, org: str, rnd: random.Random) -> None:
         assert exported_incidents == expected
         for obj in exported:
             if obj["type"] == "marking-definition" and "created_by_ref" in obj:
-                members = next(iter(obj["extensions"].values()))["release_to"]
+                members = next(iter(obj["extensions"].values())).get("release_to", [])
                 assert may_read(org, obj["created_by_ref"], members)
 
 

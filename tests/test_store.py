@@ -99,7 +99,7 @@ def test_ingest_new_version_by_another_originator_is_rejected(node: Node) -> Non
     forged = incident(mali, stix_id=sid, modified="2025-06-01T00:00:00.000Z")
     result = _ingest(node, forged)
     assert result.outcome is Outcome.REJECTED
-    assert "only the originator" in result.message
+    assert "only it may issue versions" in result.message
 
 
 @pytest.mark.parametrize(

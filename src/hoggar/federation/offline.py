@@ -41,7 +41,7 @@ from hoggar.sharing.rule import Principal, Role, current_visible_to
 from hoggar.stix.bundles import ingest_order
 from hoggar.stix.models import ObjectVersion
 from hoggar.stix.signing import verify_bytes
-from hoggar.stix.store import Outcome, ReleaseResolver, ingest_object
+from hoggar.stix.store import Outcome, ingest_batch
 
 MAGIC = b"HOGGAR-BUNDLE/1\n"
 SIGNATURE_SIZE = 64
@@ -254,17 +254,15 @@ def import_bundle(node: Node, path: Path, *, actor: str = "cli") -> BundleSummar
     with node.db.transaction() as session:
         if session.get(ReceivedBundle, digest) is not None:
             raise Conflict("This bundle was already applied here; nothing was changed.")
-        resolver = ReleaseResolver(session)
-        for i in ingest_order(objects):
-            result = ingest_object(
-                session,
-                objects[i],
-                node_org_id=node.org_id,
-                received_via=f"bundle:{header['from']}"[:120],
-                resolver=resolver,
-                require_signature=True,
-                holder_org_id=node.org_id,
-            )
+        results = ingest_batch(
+            session,
+            [objects[i] for i in ingest_order(objects)],
+            node_org_id=node.org_id,
+            received_via=f"bundle:{header['from']}"[:120],
+            require_signature=True,
+            holder_org_id=node.org_id,
+        )
+        for result in results:
             if result.outcome is Outcome.DUPLICATE:
                 summary.duplicates += 1
             elif result.ok:

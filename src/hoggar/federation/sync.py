@@ -29,7 +29,7 @@ from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal, Role, current_visible_to
 from hoggar.stix.bundles import ingest_order
 from hoggar.stix.models import ObjectVersion
-from hoggar.stix.store import Outcome, ReleaseResolver, ingest_object
+from hoggar.stix.store import Outcome, ingest_batch
 
 PAGE = 500
 
@@ -138,18 +138,16 @@ def _store_page(
 ) -> None:
     with node.db.transaction() as session:
         peer = get_peer(session, peer_name)
-        resolver = ReleaseResolver(session)
         received = duplicates = rejected = 0
-        for i in ingest_order(objects):
-            result = ingest_object(
-                session,
-                objects[i],
-                node_org_id=node.org_id,
-                received_via=f"peer:{peer_name}",
-                resolver=resolver,
-                require_signature=True,
-                holder_org_id=node.org_id,
-            )
+        results = ingest_batch(
+            session,
+            [objects[i] for i in ingest_order(objects)],
+            node_org_id=node.org_id,
+            received_via=f"peer:{peer_name}",
+            require_signature=True,
+            holder_org_id=node.org_id,
+        )
+        for result in results:
             if result.outcome is Outcome.DUPLICATE:
                 duplicates += 1
             elif result.ok:

@@ -24,8 +24,9 @@ from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.kernel.jsonutil import dumps_compact, load_object
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal, current_visible_to, visible_to
+from hoggar.stix.bundles import ingest_order
 from hoggar.stix.models import ObjectVersion
-from hoggar.stix.store import IngestResult, ReleaseResolver, ingest_object
+from hoggar.stix.store import IngestResult, ingest_batch
 
 TAXII_MEDIA = "application/taxii+json;version=2.1"
 STIX_MEDIA = "application/stix+json;version=2.1"
@@ -222,21 +223,20 @@ def add_objects(node: Node, principal: Principal, objects: Sequence[Any]) -> dic
     request_at = utcnow()
     results: list[tuple[IngestResult, str]] = []
     with node.db.transaction() as session:
-        resolver = ReleaseResolver(session)
-        for obj in objects:
+        ordered = [objects[i] for i in ingest_order(objects)]  # release markings first
+        batch = ingest_batch(
+            session,
+            ordered,
+            node_org_id=node.org_id,
+            received_via=f"taxii:{principal.name}",
+            require_signature=principal.is_peer,
+            holder_org_id=node.org_id,
+        )
+        for obj, result in zip(ordered, batch, strict=True):
             version = (
                 str(obj.get("modified") or obj.get("created") or "")
                 if isinstance(obj, dict)
                 else ""
-            )
-            result = ingest_object(
-                session,
-                obj,
-                node_org_id=node.org_id,
-                received_via=f"taxii:{principal.name}",
-                resolver=resolver,
-                require_signature=principal.is_peer,
-                holder_org_id=node.org_id,
             )
             results.append((result, version))
             if not result.ok:

@@ -53,10 +53,9 @@ def identity_object(
     org_id: str, name: str, country: str | None, kind: str, names: dict[str, str] | None = None
 ) -> dict[str, Any]:
     now = format_stix(utcnow())
-    ext: dict[str, Any] = {
-        "extension_type": "property-extension",
-        "names": [{"lang": k, "value": v} for k, v in (names or {}).items()],
-    }
+    ext: dict[str, Any] = {"extension_type": "property-extension"}
+    if names:  # STIX 2.1 forbids empty lists
+        ext["names"] = [{"lang": k, "value": v} for k, v in names.items()]
     if country:
         ext["country"] = country
     return {

@@ -117,6 +117,9 @@ class ReleaseSet:
     def to_marking(self, created: str, names: Mapping[str, str] | None = None) -> dict[str, Any]:
         names = names or {}
         label = ", ".join(sorted(names.get(m, m) for m in self.members)) or "originator only"
+        ext: dict[str, Any] = {"extension_type": "property-extension"}
+        if self.members:  # STIX 2.1 forbids empty lists: no release_to means originator only
+            ext["release_to"] = sorted(self.members)
         return {
             "type": "marking-definition",
             "spec_version": "2.1",
@@ -124,12 +127,7 @@ class ReleaseSet:
             "created": created,
             "created_by_ref": self.creator,
             "name": f"Hoggar release set: {label}",
-            "extensions": {
-                RELEASE_SET_EXTENSION_ID: {
-                    "extension_type": "property-extension",
-                    "release_to": sorted(self.members),
-                }
-            },
+            "extensions": {RELEASE_SET_EXTENSION_ID: ext},
         }
 
 
@@ -140,7 +138,7 @@ def release_set_of_marking(obj: Mapping[str, Any]) -> ReleaseSet | None:
     ext = (obj.get("extensions") or {}).get(RELEASE_SET_EXTENSION_ID)
     if not isinstance(ext, dict):
         return None
-    members = ext.get("release_to")
+    members = ext.get("release_to", [])
     if not isinstance(members, list) or not all(is_id(m, "identity") for m in members):
         raise ValueError("release_to must be a list of identity ids")
     creator = obj.get("created_by_ref")

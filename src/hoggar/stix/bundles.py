@@ -20,7 +20,7 @@ from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal
 from hoggar.stix.queries import ObjectFilter, iter_export
-from hoggar.stix.store import IngestResult, ReleaseResolver, ingest_object
+from hoggar.stix.store import IngestResult, ingest_batch
 
 # Markings first so that release sets resolve; then identities (originators).
 _ORDER = {"marking-definition": 0, "extension-definition": 1, "identity": 2}
@@ -99,18 +99,13 @@ def import_objects(
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         with node.db.transaction() as session:
-            resolver = ReleaseResolver(session)
-            batch = [
-                ingest_object(
-                    session,
-                    objects[i],
-                    node_org_id=node.org_id,
-                    received_via=source,
-                    resolver=resolver,
-                    require_signature=require_signature,
-                )
-                for i in chunk
-            ]
+            batch = ingest_batch(
+                session,
+                [objects[i] for i in chunk],
+                node_org_id=node.org_id,
+                received_via=source,
+                require_signature=require_signature,
+            )
             counts = Counter(r.outcome.value for r in batch)
             record(
                 session,

@@ -35,21 +35,27 @@ def _to_us(ts: datetime) -> int:
 
 def next_added_at(session: Session) -> datetime:
     """A date_added later than every one committed or in progress before it."""
+    return allocate_added_at(session, 1)[0]
+
+
+def allocate_added_at(session: Session, count: int) -> list[datetime]:
+    """`count` consecutive, increasing date_added values, all later than any before."""
     now = _to_us(utcnow())
-    value = session.execute(
+    last = session.execute(
         text(
-            "UPDATE clocks SET last_us = CASE WHEN last_us + 1 > :now THEN last_us + 1 "
-            "ELSE :now END WHERE name = :name RETURNING last_us"
+            "UPDATE clocks SET last_us = CASE WHEN last_us + 1 > :now THEN last_us + :n "
+            "ELSE :now + :n - 1 END WHERE name = :name RETURNING last_us"
         ),
-        {"now": now, "name": ADDED},
+        {"now": now, "n": count, "name": ADDED},
     ).scalar()
-    if value is None:  # first use on this database
+    if last is None:  # a database created before the clock row existed
+        last = now + count - 1
         session.execute(
-            text("INSERT INTO clocks (name, last_us) VALUES (:name, :now)"),
-            {"name": ADDED, "now": now},
+            text("INSERT INTO clocks (name, last_us) VALUES (:name, :last)"),
+            {"name": ADDED, "last": last},
         )
-        value = now
-    return EPOCH + timedelta(microseconds=int(value))
+    first = int(last) - count + 1
+    return [EPOCH + timedelta(microseconds=first + k) for k in range(count)]
 
 
 def lock_clock(session: Session) -> None:

@@ -9,12 +9,13 @@ a rejected object leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hoggar.kernel.clock import parse_stix, version_key
@@ -23,10 +24,10 @@ from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.orgs.service import public_key_of
 from hoggar.sharing.markings import TLP_BY_ID, ReleaseSet, release_set_of_marking, strictest_tlp
 from hoggar.sharing.rule import may_read
-from hoggar.stix.clock import next_added_at
+from hoggar.stix.clock import allocate_added_at, next_added_at
 from hoggar.stix.extensions import BUILTIN_IDS, SIGNATURE_PROPERTY
-from hoggar.stix.models import ObjectVersion, VersionRelease
-from hoggar.stix.projections import set_current_index
+from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
+from hoggar.stix.projections import project, set_current_index
 from hoggar.stix.signing import key_id, verify_object
 from hoggar.stix.validation import UNVERSIONED_TYPES, validate_object
 
@@ -61,6 +62,12 @@ class ReleaseResolver:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.cache: dict[str, ReleaseSet | None] = {}
+        self.keys: dict[str, str | None] = {}
+
+    def public_key(self, org_id: str) -> str | None:
+        if org_id not in self.keys:
+            self.keys[org_id] = public_key_of(self.session, org_id)
+        return self.keys[org_id]
 
     def resolve(self, marking_id: str) -> ReleaseSet | None:
         if marking_id not in self.cache:
@@ -123,7 +130,7 @@ def _same_release_set(stored: Mapping[str, Any], obj: Mapping[str, Any]) -> bool
 
 
 def _signature_problems(
-    session: Session, obj: Mapping[str, Any], originator: str, require_signature: bool
+    resolver: ReleaseResolver, obj: Mapping[str, Any], originator: str, require_signature: bool
 ) -> tuple[str | None, list[Problem]]:
     if SIGNATURE_PROPERTY not in obj:
         if require_signature:
@@ -131,7 +138,7 @@ def _signature_problems(
                 Problem(f"/{SIGNATURE_PROPERTY}", "the object is not signed by its originator")
             ]
         return None, []
-    public = public_key_of(session, originator)
+    public = resolver.public_key(originator)
     if not public:
         return None, [
             Problem(
@@ -144,6 +151,98 @@ def _signature_problems(
     except ValueError as exc:
         return None, [Problem(f"/{SIGNATURE_PROPERTY}", str(exc))]
     return key_id(public), []
+
+
+@dataclass
+class Prepared:
+    """An object that passed every check that needs no knowledge of stored versions."""
+
+    obj: Mapping[str, Any]
+    stix_id: str
+    vkey: str
+    body: str
+    originator: str
+    signer_kid: str | None
+    release_marking: str | None
+    release_set: ReleaseSet | None
+
+
+def _reject(stix_id: str, where: str, message: str) -> IngestResult:
+    return IngestResult(stix_id, Outcome.REJECTED, [Problem(where, message)])
+
+
+NOT_HELD = "not released to this node's organization; it may not be held here"
+SAME_VERSION = (
+    "a different object with this id and modified time is already stored; "
+    "a change needs a newer modified time"
+)
+# Deliberately names nobody: the caller may not be allowed to know who the originator is.
+NOT_ORIGINATOR = "this id belongs to an object of another originator; only it may issue versions"
+REVOKED = "this object was revoked; no newer version may be issued"
+
+
+def prepare(
+    session: Session,
+    obj: Any,
+    *,
+    node_org_id: str,
+    resolver: ReleaseResolver,
+    require_signature: bool = False,
+    holder_org_id: str | None = None,
+) -> Prepared | IngestResult:
+    """Validate, verify the signature and resolve the release set of one object."""
+    problems = validate_object(obj)
+    stix_id = str(obj.get("id", "?")) if isinstance(obj, Mapping) else "?"
+    if problems:
+        return IngestResult(stix_id, Outcome.REJECTED, problems)
+    if stix_id in BUILTIN_IDS or (obj["type"] == "marking-definition" and stix_id in TLP_BY_ID):
+        return IngestResult(stix_id, Outcome.BUILTIN)
+    originator = obj.get("created_by_ref") or node_org_id
+    signer_kid, problems = _signature_problems(resolver, obj, originator, require_signature)
+    if problems:
+        return IngestResult(stix_id, Outcome.REJECTED, problems)
+    release_marking, release_set, problems = _release_of(obj, resolver)
+    if problems:
+        return IngestResult(stix_id, Outcome.REJECTED, problems)
+    members = release_set.members if release_set else frozenset()
+    if holder_org_id is not None and not may_read(holder_org_id, originator, members):
+        return _reject(stix_id, "/object_marking_refs", NOT_HELD)
+    return Prepared(
+        obj,
+        stix_id,
+        _version_key_of(obj),
+        dumps_compact(obj),
+        originator,
+        signer_kid,
+        release_marking,
+        release_set,
+    )
+
+
+def version_row(
+    p: Prepared, *, is_current: bool, added_at: Any, received_via: str
+) -> dict[str, Any]:
+    """Column values of the stored version of a prepared object."""
+    obj = p.obj
+    created, modified = obj.get("created"), obj.get("modified")
+    tlp = strictest_tlp(obj.get("object_marking_refs") or [])
+    return {
+        "stix_id": p.stix_id,
+        "stix_type": obj["type"],
+        "version_key": p.vkey,
+        "spec_version": str(obj.get("spec_version", "2.1")),
+        "body": p.body,
+        "originator_id": p.originator,
+        "tlp": tlp.value if tlp else None,
+        "release_marking_id": p.release_marking,
+        "is_current": is_current,
+        "revoked": obj.get("revoked") is True,
+        "created_at": parse_stix(created) if isinstance(created, str) else None,
+        "modified_at": parse_stix(modified) if isinstance(modified, str) else None,
+        "added_at": added_at,
+        "signer_key_id": p.signer_kid,
+        "received_via": received_via[:120],
+    }
 
 
 def ingest_object(
@@ -161,34 +260,17 @@ def ingest_object(
     With `holder_org_id`, an object that organization may not read is refused: a node
     never keeps what its own organization is not allowed to hold (federation input).
     """
-    problems = validate_object(obj)
-    stix_id = str(obj.get("id", "?")) if isinstance(obj, Mapping) else "?"
-    if problems:
-        return IngestResult(stix_id, Outcome.REJECTED, problems)
-    if stix_id in BUILTIN_IDS or (obj["type"] == "marking-definition" and stix_id in TLP_BY_ID):
-        return IngestResult(stix_id, Outcome.BUILTIN)
     resolver = resolver or ReleaseResolver(session)
-    originator = obj.get("created_by_ref") or node_org_id
-    signer_kid, problems = _signature_problems(session, obj, originator, require_signature)
-    if problems:
-        return IngestResult(stix_id, Outcome.REJECTED, problems)
-    release_marking, release_set, problems = _release_of(obj, resolver)
-    if problems:
-        return IngestResult(stix_id, Outcome.REJECTED, problems)
-    members = release_set.members if release_set else frozenset()
-    if holder_org_id is not None and not may_read(holder_org_id, originator, members):
-        return IngestResult(
-            stix_id,
-            Outcome.REJECTED,
-            [
-                Problem(
-                    "/object_marking_refs",
-                    "not released to this node's organization; it may not be held here",
-                )
-            ],
-        )
-    vkey = _version_key_of(obj)
-    body = dumps_compact(obj)
+    p = prepare(
+        session,
+        obj,
+        node_org_id=node_org_id,
+        resolver=resolver,
+        require_signature=require_signature,
+        holder_org_id=holder_org_id,
+    )
+    if isinstance(p, IngestResult):
+        return p
     with session.begin_nested():
         existing = session.execute(
             select(
@@ -198,64 +280,24 @@ def ingest_object(
                 ObjectVersion.is_current,
                 ObjectVersion.revoked,
                 ObjectVersion.body,
-            ).where(ObjectVersion.stix_id == stix_id)
+            ).where(ObjectVersion.stix_id == p.stix_id)
         ).all()
         current = next((row for row in existing if row.is_current), None)
-        same = next((row for row in existing if row.version_key == vkey), None)
+        same = next((row for row in existing if row.version_key == p.vkey), None)
         if same is not None:
             stored = loads_strict(same.body)
-            if stored == obj or _same_release_set(stored, obj):
-                return IngestResult(stix_id, Outcome.DUPLICATE, version_pk=same.pk)
-            return IngestResult(
-                stix_id,
-                Outcome.REJECTED,
-                [
-                    Problem(
-                        "/modified",
-                        "a different object with this id and modified time is already stored; "
-                        "a change needs a newer modified time",
-                    )
-                ],
-            )
-        if existing and existing[0].originator_id != originator:
-            return IngestResult(
-                stix_id,
-                Outcome.REJECTED,
-                [
-                    Problem(
-                        "/created_by_ref",
-                        f"only the originator ({existing[0].originator_id}) may issue "
-                        "new versions of this object",
-                    )
-                ],
-            )
-        is_newest = current is None or vkey > current.version_key
+            if stored == p.obj or _same_release_set(stored, p.obj):
+                return IngestResult(p.stix_id, Outcome.DUPLICATE, version_pk=same.pk)
+            return _reject(p.stix_id, "/modified", SAME_VERSION)
+        if existing and existing[0].originator_id != p.originator:
+            return _reject(p.stix_id, "/created_by_ref", NOT_ORIGINATOR)
+        is_newest = current is None or p.vkey > current.version_key
         if current is not None and current.revoked and is_newest:
-            return IngestResult(
-                stix_id,
-                Outcome.REJECTED,
-                [Problem("/revoked", "this object was revoked; no newer version may be issued")],
-            )
-        created = obj.get("created")
-        modified = obj.get("modified")
+            return _reject(p.stix_id, "/revoked", REVOKED)
         version = ObjectVersion(
-            stix_id=stix_id,
-            stix_type=obj["type"],
-            version_key=vkey,
-            spec_version=str(obj.get("spec_version", "2.1")),
-            body=body,
-            originator_id=originator,
-            tlp=(
-                tlp.value if (tlp := strictest_tlp(obj.get("object_marking_refs") or [])) else None
-            ),
-            release_marking_id=release_marking,
-            is_current=is_newest,
-            revoked=obj.get("revoked") is True,
-            created_at=parse_stix(created) if isinstance(created, str) else None,
-            modified_at=parse_stix(modified) if isinstance(modified, str) else None,
-            added_at=next_added_at(session),
-            signer_key_id=signer_kid,
-            received_via=received_via[:120],
+            **version_row(
+                p, is_current=is_newest, added_at=next_added_at(session), received_via=received_via
+            )
         )
         if is_newest and current is not None:
             session.execute(
@@ -263,15 +305,209 @@ def ingest_object(
             )
         session.add(version)
         session.flush()
-        if release_set is not None:
+        if p.release_set is not None:
             session.add_all(
                 VersionRelease(version_pk=version.pk, org_id=org)
-                for org in release_set.members
-                if org != originator
+                for org in p.release_set.members
+                if org != p.originator
             )
         if is_newest:
-            set_current_index(session, version, obj)
-        if release_set is not None and release_marking == stix_id:
-            resolver.cache[stix_id] = release_set
+            set_current_index(session, version, p.obj)
+        if p.release_set is not None and p.release_marking == p.stix_id:
+            resolver.cache[p.stix_id] = p.release_set
     outcome = Outcome.CREATED if is_newest else Outcome.STORED_OLDER
-    return IngestResult(stix_id, outcome, version_pk=version.pk)
+    return IngestResult(p.stix_id, outcome, version_pk=version.pk)
+
+
+def ingest_batch(
+    session: Session,
+    objects: Sequence[Any],
+    *,
+    node_org_id: str,
+    received_via: str = "local",
+    resolver: ReleaseResolver | None = None,
+    require_signature: bool = False,
+    holder_org_id: str | None = None,
+) -> list[IngestResult]:
+    """Same outcome as `ingest_object` on each object in turn, with set-wise SQL.
+
+    Checks run per object; stored versions are read once for the whole batch and new
+    rows written with multi-row statements. If the database refuses the batch (say a
+    concurrent writer stored one of its versions first), it is redone object by object.
+    """
+    resolver = resolver or ReleaseResolver(session)
+    kw: dict[str, Any] = {
+        "node_org_id": node_org_id,
+        "resolver": resolver,
+        "require_signature": require_signature,
+        "holder_org_id": holder_org_id,
+    }
+    results: list[IngestResult | None] = [None] * len(objects)
+    prepared: list[tuple[int, Prepared]] = []
+    provisional: list[str] = []
+    for i, obj in enumerate(objects):
+        p = prepare(session, obj, **kw)
+        if isinstance(p, IngestResult):
+            results[i] = p
+            continue
+        prepared.append((i, p))
+        if (
+            p.release_set is not None
+            and p.release_marking == p.stix_id
+            and p.stix_id not in resolver.cache
+        ):
+            resolver.cache[p.stix_id] = p.release_set  # later objects of the batch refer to it
+            provisional.append(p.stix_id)
+    try:
+        with session.begin_nested():
+            _write_batch(session, prepared, results, received_via)
+    except DBAPIError:
+        for mid in provisional:
+            resolver.cache.pop(mid, None)
+        for i, p in prepared:
+            results[i] = ingest_object(session, p.obj, received_via=received_via, **kw)
+    done = [r for r in results if r is not None]
+    assert len(done) == len(objects)
+    return done
+
+
+@dataclass
+class _Known:
+    """What is stored (or being stored in this batch) of one object id."""
+
+    originator: str
+    versions: dict[str, int | None]  # version_key -> pk (None: new in this batch)
+    current_key: str | None
+    current_pk: int | None
+    current_revoked: bool
+
+
+def _known_versions(session: Session, ids: list[str]) -> dict[str, _Known]:
+    known: dict[str, _Known] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(
+                ObjectVersion.pk,
+                ObjectVersion.stix_id,
+                ObjectVersion.version_key,
+                ObjectVersion.originator_id,
+                ObjectVersion.is_current,
+                ObjectVersion.revoked,
+            ).where(ObjectVersion.stix_id.in_(ids[start : start + 500]))
+        ).all()
+        for r in rows:
+            k = known.setdefault(r.stix_id, _Known(r.originator_id, {}, None, None, False))
+            k.versions[r.version_key] = r.pk
+            if r.is_current:
+                k.current_key, k.current_pk, k.current_revoked = r.version_key, r.pk, r.revoked
+    return known
+
+
+def _write_batch(
+    session: Session,
+    prepared: list[tuple[int, Prepared]],
+    results: list[IngestResult | None],
+    received_via: str,
+) -> None:
+    known = _known_versions(session, sorted({p.stix_id for _, p in prepared}))
+    new: dict[tuple[str, str], Prepared] = {}  # versions accepted earlier in this batch
+    accepted: list[list[Any]] = []  # [index, prepared, outcome, is_current]
+    demoted: list[int] = []
+    current_entry: dict[str, list[Any]] = {}
+    for i, p in prepared:
+        k = known.get(p.stix_id)
+        if k is not None and p.vkey in k.versions:
+            results[i] = _same_key_outcome(session, p, k.versions[p.vkey], new)
+            continue
+        if k is not None and k.originator != p.originator:
+            results[i] = _reject(p.stix_id, "/created_by_ref", NOT_ORIGINATOR)
+            continue
+        newest = k is None or k.current_key is None or p.vkey > k.current_key
+        if k is not None and k.current_revoked and newest:
+            results[i] = _reject(p.stix_id, "/revoked", REVOKED)
+            continue
+        if k is None:
+            k = known[p.stix_id] = _Known(p.originator, {}, None, None, False)
+        k.versions[p.vkey] = None
+        new[(p.stix_id, p.vkey)] = p
+        entry = [i, p, Outcome.CREATED if newest else Outcome.STORED_OLDER, newest]
+        if newest:
+            if k.current_pk is not None:
+                demoted.append(k.current_pk)
+            if p.stix_id in current_entry:
+                current_entry[p.stix_id][3] = False
+            current_entry[p.stix_id] = entry
+            k.current_key, k.current_pk = p.vkey, None
+            k.current_revoked = p.obj.get("revoked") is True
+        accepted.append(entry)
+    if accepted:
+        _insert_versions(session, accepted, demoted, results, received_via)
+
+
+def _insert_versions(
+    session: Session,
+    accepted: list[list[Any]],
+    demoted: list[int],
+    results: list[IngestResult | None],
+    received_via: str,
+) -> None:
+    added = allocate_added_at(session, len(accepted))
+    rows = [
+        version_row(p, is_current=cur, added_at=added[n], received_via=received_via)
+        for n, (_, p, _, cur) in enumerate(accepted)
+    ]
+    pks = list(
+        session.scalars(
+            insert(ObjectVersion).returning(ObjectVersion.pk, sort_by_parameter_order=True), rows
+        )
+    )
+    if demoted:
+        for start in range(0, len(demoted), 500):
+            session.execute(
+                update(ObjectVersion)
+                .where(ObjectVersion.pk.in_(demoted[start : start + 500]))
+                .values(is_current=False)
+            )
+    releases = [
+        {"version_pk": pk, "org_id": org}
+        for pk, (_, p, _, _) in zip(pks, accepted, strict=True)
+        if p.release_set is not None
+        for org in p.release_set.members
+        if org != p.originator
+    ]
+    if releases:
+        session.execute(insert(VersionRelease), releases)
+    currents = [(pk, p) for pk, (_, p, _, cur) in zip(pks, accepted, strict=True) if cur]
+    if currents:
+        ids = [p.stix_id for _, p in currents]
+        for start in range(0, len(ids), 500):
+            session.execute(
+                delete(ObjectIndex).where(ObjectIndex.stix_id.in_(ids[start : start + 500]))
+            )
+        session.execute(
+            insert(ObjectIndex),
+            [
+                {
+                    "stix_id": p.stix_id,
+                    "version_pk": pk,
+                    "originator_id": p.originator,
+                    **project(p.obj),
+                }
+                for pk, p in currents
+            ],
+        )
+    for pk, (i, p, outcome, _) in zip(pks, accepted, strict=True):
+        results[i] = IngestResult(p.stix_id, outcome, version_pk=pk)
+
+
+def _same_key_outcome(
+    session: Session, p: Prepared, pk: int | None, new: dict[tuple[str, str], Prepared]
+) -> IngestResult:
+    if pk is None:  # the same version twice in one batch
+        stored: Any = new[(p.stix_id, p.vkey)].obj
+    else:
+        body = session.scalar(select(ObjectVersion.body).where(ObjectVersion.pk == pk))
+        stored = loads_strict(body or "{}")
+    if stored == p.obj or _same_release_set(stored, p.obj):
+        return IngestResult(p.stix_id, Outcome.DUPLICATE, version_pk=pk)
+    return _reject(p.stix_id, "/modified", SAME_VERSION)

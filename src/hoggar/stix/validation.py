@@ -131,9 +131,11 @@ def validate_object(obj: Any) -> list[Problem]:
         problems.append(Problem("/spec_version", f"must be '2.1' (STIX 2.1 only), got {spec!r}"))
     elif stix_type in SCO_TYPES and spec not in (None, "2.1"):
         problems.append(Problem("/spec_version", f"must be '2.1', got {spec!r}"))
-    for key in obj:
+    for key, value in obj.items():
         if not isinstance(key, str) or not PROPERTY_NAME.match(key):
             problems.append(Problem(f"/{key}", "property names use only a-z, 0-9 and _"))
+        elif value == []:
+            problems.append(Problem(f"/{key}", "must not be an empty list (STIX 2.1 §3.1)"))
     _check_timestamps(obj, stix_type, problems)
     for prop in REQUIRED.get(stix_type, ()):
         if prop not in obj or obj[prop] in (None, "", []):
@@ -233,7 +235,13 @@ def _check_type_specific(obj: Mapping[str, Any], stix_type: str, problems: list[
         for ext_id, ext in exts.items():
             if not isinstance(ext, Mapping):
                 problems.append(Problem(f"/extensions/{ext_id}", "must be an object"))
-            elif ext_id == INCIDENT_EXTENSION_ID:
+                continue
+            problems.extend(
+                Problem(f"/extensions/{ext_id}/{k}", "must not be an empty list (STIX 2.1 §3.1)")
+                for k, v in ext.items()
+                if v == []
+            )
+            if ext_id == INCIDENT_EXTENSION_ID:
                 _check_incident_extension(ext, f"/extensions/{ext_id}", problems)
             elif ext_id == NAMES_EXTENSION_ID:
                 _check_names_extension(ext, f"/extensions/{ext_id}", problems)
@@ -280,7 +288,9 @@ def _check_incident_extension(ext: Mapping[str, Any], base: str, problems: list[
 
 
 def _check_names_extension(ext: Mapping[str, Any], base: str, problems: list[Problem]) -> None:
-    names = ext.get("names")
+    if "names" not in ext:
+        return
+    names = ext["names"]
     if not isinstance(names, list):
         problems.append(Problem(f"{base}/names", "must be a list of {lang, value} objects"))
         return
