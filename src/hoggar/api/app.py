@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -82,6 +83,40 @@ async def _empty_receive() -> Message:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
+def _document_security(app: FastAPI) -> None:
+    """Declare the two ways to authenticate in the OpenAPI document."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (hoggar token create / POST /api/tokens)",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "hoggar_session",
+                    "description": "Set by POST /api/session; send X-CSRF-Token on writes",
+                },
+            }
+            schema["security"] = [{"bearer": []}, {"session": []}]
+            for path, ops in schema.get("paths", {}).items():
+                if path in ("/api/health", "/api/session"):
+                    for op in ops.values():
+                        op["security"] = []
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(node: Node) -> FastAPI:
     app = FastAPI(
         title="Hoggar node API",
@@ -99,11 +134,19 @@ def create_app(node: Node) -> FastAPI:
     )
     app.state.node = node
     problems.install(app)
+    _document_security(app)
 
     @app.get("/api/health", tags=["health"], summary="Liveness and database check (no auth)")
-    def health() -> dict[str, Any]:
-        status = node.db.integrity_check() if not node.db.is_sqlite else "ok"
-        return {"status": "ok" if status == "ok" else "degraded", "version": __version__}
+    def health() -> JSONResponse:
+        try:
+            status = node.db.ping()
+        except Exception as exc:  # any database failure means "not healthy", never a 500
+            status = f"database unreachable: {type(exc).__name__}"
+        healthy = status == "ok"
+        return JSONResponse(
+            {"status": "ok" if healthy else "degraded", "database": status, "version": __version__},
+            status_code=200 if healthy else 503,
+        )
 
     app.include_router(objects.router)
     app.include_router(accounts.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,7 @@ from hoggar.kernel.errors import (
     Unauthenticated,
 )
 
+log = logging.getLogger("hoggar.api")
 PROBLEM_JSON = "application/problem+json"
 TAXII_MEDIA = "application/taxii+json;version=2.1"
 
@@ -125,6 +127,17 @@ def install(app: FastAPI) -> None:
         ]
         return problem_response(
             422, "invalid", "The request is not valid; see errors.", request.url.path, errors
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500,
+            "internal-error",
+            "An internal error occurred; it was logged "
+            "on the node. Nothing was changed by this request.",
+            request.url.path,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -194,7 +194,13 @@ def update_user(
 
 
 def authenticate(
-    session: Session, node: Node, username: str, password: str, *, source: str = ""
+    session: Session,
+    node: Node,
+    username: str,
+    password: str,
+    *,
+    source: str = "",
+    per_request: bool = False,
 ) -> User | None:
     """Check a password; audit success and failure alike; None when it fails.
 
@@ -219,7 +225,10 @@ def authenticate(
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.last_login_at = utcnow()
+    now, last = utcnow(), user.last_login_at
+    user.last_login_at = now
+    if per_request and last is not None and now - last < TOKEN_USE_AUDIT_INTERVAL:
+        return user  # HTTP Basic on every request: audited at most once a minute
     record(
         session,
         node.signer,
@@ -230,6 +239,21 @@ def authenticate(
         detail={"source": source},
     )
     return user
+
+
+def logout(node: Node, user_id: int, *, source: str = "") -> None:
+    with node.db.transaction() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            record(
+                session,
+                node.signer,
+                actor=user.username,
+                org_id=node.org_id,
+                action=Action.LOGOUT,
+                target=f"user:{user.username}",
+                detail={"source": source},
+            )
 
 
 def login(node: Node, username: str, password: str, *, source: str = "") -> User:

@@ -111,6 +111,12 @@ class Database:
         with self.sessions() as session:
             yield session
 
+    def ping(self) -> str:
+        """A cheap query that proves the database answers."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return "ok"
+
     def integrity_check(self) -> str:
         with self.engine.connect() as conn:
             if self.is_sqlite:

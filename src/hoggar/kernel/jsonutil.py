@@ -21,11 +21,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
 def loads_strict(data: bytes | str, *, where: str = "body") -> Any:
     """Parse JSON, refusing duplicate keys, NaN/Infinity and invalid UTF-8."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite,
+        )
     except UnicodeDecodeError as exc:
         raise Invalid(
             "The input is not valid UTF-8.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, select
@@ -92,7 +93,7 @@ def init_node(
         raise Invalid(
             "Invalid country.", [Problem("--country", "an ISO 3166-1 alpha-2 code such as DZ")]
         )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     db = Database(settings.database_url)
     upgrade(db.engine)
     with db.session() as session:
@@ -156,6 +157,10 @@ def _safe_url(url: str) -> str:
 
 def open_node(settings: Settings, *, migrate: bool = True) -> Node:
     """Open an initialised node; migrate its schema to the latest version first."""
+    if settings.is_sqlite and not settings.database_url.endswith(":memory:"):
+        path = settings.database_url.split("///", 1)[-1]
+        if not Path(path).exists():  # never leave an empty database behind
+            raise NotInitialised(_not_init_message(settings))
     db = Database(settings.database_url)
     if migrate:
         upgrade(db.engine)

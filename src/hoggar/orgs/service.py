@@ -67,6 +67,11 @@ def upsert_org(
 ) -> Organization:
     validate_org_fields(identity_id, name, country, kind, public_key)
     org = session.get(Organization, identity_id)
+    if org is not None and org.is_self and not is_self:
+        raise Invalid(
+            "That is this node's own organization.",
+            [Problem("identity_id", "its entry changes only through `hoggar init`")],
+        )
     if org is None:
         org = Organization(identity_id=identity_id, added_at=utcnow())
         session.add(org)

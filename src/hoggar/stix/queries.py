@@ -240,6 +240,7 @@ def iter_export(
     """
     marking_ids: set[str] = set()
     extension_ids: set[str] = set()
+    exported_markings: set[str] = set()
     last: int | None = None
     while True:
         stmt = _filtered(_base(ObjectVersion.pk, ObjectVersion.body), principal, flt)
@@ -252,9 +253,11 @@ def iter_export(
             obj = load_object(row.body)
             marking_ids.update(obj.get("object_marking_refs") or [])
             extension_ids.update(k for k in obj.get("extensions") or {} if k in DEFINITIONS)
+            if obj["type"] == "marking-definition":
+                exported_markings.add(obj["id"])
             yield obj
         last = rows[-1].pk
-    yield from _referenced(session, principal, marking_ids, extension_ids, flt)
+    yield from _referenced(session, principal, marking_ids - exported_markings, extension_ids)
 
 
 def _referenced(
@@ -262,10 +265,7 @@ def _referenced(
     principal: Principal,
     marking_ids: set[str],
     extension_ids: set[str],
-    flt: ObjectFilter,
 ) -> Iterator[dict[str, Any]]:
-    if flt.types and "marking-definition" in flt.types:
-        marking_ids = set()  # already exported as matching objects
     for mid in sorted(marking_ids):
         if mid in TLP_BY_ID:
             yield builtin_marking_object(mid)

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from hoggar.api.routes.accounts import start_session
 from hoggar.auth.models import User
 from hoggar.auth.service import login, principal_of
+from hoggar.auth.service import logout as logout_user
 from hoggar.kernel.errors import HoggarError, NotFound, Unauthenticated
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
@@ -81,6 +82,9 @@ def install(app: FastAPI) -> None:
     @app.post("/logout", include_in_schema=False)
     def logout(request: Request, csrf: str = Form("")) -> Response:
         if hmac.compare_digest(str(request.session.get("csrf", "")), csrf):
+            user_id = request.session.get("user_id")
+            if user_id is not None:
+                logout_user(request.app.state.node, int(user_id), source="web")
             request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

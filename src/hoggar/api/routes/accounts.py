@@ -57,7 +57,10 @@ def login(body: LoginIn, request: Request, node: NodeDep) -> dict[str, Any]:
 
 
 @router.delete("/session", status_code=204, summary="Sign out")
-def logout(request: Request) -> None:
+def logout(request: Request, node: NodeDep) -> None:
+    user_id = request.session.get("user_id")
+    if user_id is not None:
+        auth.logout(node, int(user_id), source="api")
     request.session.clear()
 
 

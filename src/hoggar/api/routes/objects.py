@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from hoggar.api.deps import get_node, get_principal, get_session
+from hoggar.api.deps import current_user, get_node, get_principal, get_session
 from hoggar.api.schemas import ObjectCreate, ObjectUpdate, SharingIn
+from hoggar.auth.service import principal_of
 from hoggar.kernel.errors import Invalid, Problem
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal
@@ -84,11 +85,15 @@ def list_objects(
 
 @router.get("/search", summary="Search the text of objects you may read")
 def search(
-    principal: Auth, session: Db, flt: Filter, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    principal: Auth,
+    session: Db,
+    flt: Filter,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
     if not flt.text:
         raise Invalid("Nothing to search for.", [Problem("q", "give one or more words")])
-    page = queries.list_objects(session, principal, flt, limit=limit)
+    page = queries.list_objects(session, principal, flt, limit=limit, cursor=cursor)
     return {"query": flt.text, "objects": page.items, "next_cursor": page.next_cursor}
 
 
@@ -168,13 +173,10 @@ def sharing_preview(
 
 @router.post("/bundles", summary="Import a STIX 2.1 bundle; per-object results")
 async def import_bundle(request: Request, node: NodeDep) -> dict[str, Any]:
+    with node.db.transaction() as session:  # authenticate before reading the body
+        principal = principal_of(current_user(request, session, node))
     raw = await request.body()
     objects = parse_bundle(raw, max_objects=node.settings.max_objects_per_bundle)
-    with node.db.transaction() as session:
-        from hoggar.api.deps import current_user
-        from hoggar.auth.service import principal_of
-
-        principal = principal_of(current_user(request, session, node))
     report = import_objects(node, objects, principal=principal, source="api")
     return report.as_dict()
 

@@ -60,7 +60,7 @@ def taxii_principal(
             raise Unauthenticated("Malformed Basic credentials.") from exc
         if password.startswith("hgr_"):
             return principal_of(authenticate_token(session, node, password))
-        user = authenticate(session, node, username, password, source="taxii")
+        user = authenticate(session, node, username, password, source="taxii", per_request=True)
         if user is None:
             session.commit()  # keep the failed-login audit entry
             raise Unauthenticated("Wrong username or password.")
