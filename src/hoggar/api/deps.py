@@ -24,8 +24,18 @@ def get_node(request: Request) -> Node:
 
 
 def get_session(node: Node = Depends(get_node)) -> Iterator[Session]:
-    """One transaction per request: committed if the handler returns, rolled back if it raises."""
+    """A write transaction for the handler: committed if it returns, rolled back if it raises.
+
+    Declare it after the principal: authentication runs (and commits) in a transaction of
+    its own first, so it never waits on the handler's write lock.
+    """
     with node.db.transaction() as session:
+        yield session
+
+
+def get_read_session(node: Node = Depends(get_node)) -> Iterator[Session]:
+    """A read-only session: never takes the write lock, never blocks writers."""
+    with node.db.session() as session:
         yield session
 
 
@@ -48,10 +58,10 @@ def current_user(request: Request, session: Session, node: Node) -> User:
     return user
 
 
-def get_principal(
-    request: Request, session: Session = Depends(get_session), node: Node = Depends(get_node)
-) -> Principal:
-    user = current_user(request, session, node)
+def get_principal(request: Request, node: Node = Depends(get_node)) -> Principal:
+    """Authenticate in a short transaction of its own (token use may be audited)."""
+    with node.db.transaction() as session:
+        user = current_user(request, session, node)
     request.state.user = user
     return principal_of(user)
 

@@ -16,11 +16,22 @@ from hoggar.node import migrate
 from hoggar.node.service import add_member, own_card
 from hoggar.orgs import service as org_service
 
-users = typer.Typer(help="Manage local accounts.", no_args_is_help=True)
-tokens = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
-orgs = typer.Typer(help="The member directory: organizations and their keys.", no_args_is_help=True)
-audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users = typer.Typer(
+    help="Manage local accounts.\n\nExample: hoggar user add amina --role analyst",
+    no_args_is_help=True,
+)
+tokens = typer.Typer(
+    help="Manage API tokens.\n\nExample: hoggar token create amina --name sync",
+    no_args_is_help=True,
+)
+orgs = typer.Typer(
+    help="The member directory: organizations and their keys.\n\nExample: hoggar org add mali.json",
+    no_args_is_help=True,
+)
+audit_app = typer.Typer(
+    help="The tamper-evident audit log.\n\nExample: hoggar audit verify", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.\n\nExample: hoggar db check", no_args_is_help=True)
 Actor = Annotated[str, typer.Option("--actor", help="Who is acting, for the audit log")]
 
 

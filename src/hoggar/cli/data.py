@@ -21,7 +21,10 @@ from hoggar.stix.bundles import export_bundle_text, import_objects, iter_bundle_
 from hoggar.stix.projections import rebuild_projections
 from hoggar.stix.queries import ObjectFilter
 
-projections = typer.Typer(help="Derived indexes of stored objects.", no_args_is_help=True)
+projections = typer.Typer(
+    help="Derived indexes of stored objects.\n\nExample: hoggar projections rebuild",
+    no_args_is_help=True,
+)
 
 
 def _principal(node_principal: Principal, actor: str) -> Principal:

@@ -15,8 +15,15 @@ from hoggar.federation import offline, peers, sync
 from hoggar.node.context import Node
 from hoggar.orgs.service import list_orgs
 
-peer_app = typer.Typer(help="Peer nodes this node exchanges records with.", no_args_is_help=True)
-bundle_app = typer.Typer(help="Offline bundles for air-gapped nodes.", no_args_is_help=True)
+peer_app = typer.Typer(
+    help="Peer nodes this node exchanges records with.\n\nExample: hoggar peer list",
+    no_args_is_help=True,
+)
+bundle_app = typer.Typer(
+    help="Offline bundles for air-gapped nodes.\n\n"
+    "Example: hoggar bundle export --to Mauritania -o to-mr.hgb",
+    no_args_is_help=True,
+)
 Actor = Annotated[str, typer.Option("--actor", help="Who is acting, for the audit log")]
 
 

@@ -24,7 +24,9 @@ from hoggar.node.service import init_node
 app = typer.Typer(
     name="hoggar",
     help="Hoggar: a federated STIX 2.1 node for security cooperation between states.\n\n"
-    "Quick start: `hoggar demo` starts a demo node; `hoggar init` creates a real one.",
+    "Quick start: `hoggar demo` starts a demo node; `hoggar init` creates a real one.\n\n"
+    "Example: hoggar init --data-dir /srv/hoggar --org Algeria --country DZ "
+    "--admin-user admin --admin-password '…'",
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -122,7 +124,10 @@ def serve(
         )
 
 
-demo_app = typer.Typer(help="Demo nodes with realistic data.", invoke_without_command=True)
+demo_app = typer.Typer(
+    help="Create and serve demo nodes with realistic data.\n\nExample: hoggar demo --port 8470",
+    invoke_without_command=True,
+)
 app.add_typer(demo_app, name="demo")
 
 

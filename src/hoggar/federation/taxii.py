@@ -123,7 +123,10 @@ def _decode_next(token: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         added, pk = raw.split("|", 1)
-        return parse_stix(added), int(pk)
+        value = int(pk)
+        if not 0 < value < 2**63:
+            raise ValueError(pk)
+        return parse_stix(added), value
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid(
             "Invalid next token.", [Problem("next", "use the value from a previous page")]
@@ -141,13 +144,26 @@ def _version_filter(
         conditions.append(ObjectVersion.is_current.is_(True))
     if "first" in versions:
         older = aliased(ObjectVersion)
-        first_key = (
-            select(func.min(older.version_key)).where(older.stix_id == ObjectVersion.stix_id)
+        first_key = (  # the first version *this principal* may read
+            select(func.min(older.version_key)).where(
+                older.stix_id == ObjectVersion.stix_id, visible_to(principal, older)
+            )
         ).scalar_subquery()
         conditions.append(ObjectVersion.version_key == first_key)
-    keys = [version_key(v) for v in versions if v not in ("first", "last")]
-    if keys:
-        conditions.append(ObjectVersion.version_key.in_(keys))
+    stamps = [v for v in versions if v not in ("first", "last")]
+    if stamps:
+        conditions.append(ObjectVersion.version_key.in_([version_key(v) for v in stamps]))
+        # Unversioned objects (§3.5.1): their version is `created`, else their date_added.
+        instants = [parse_stix(v) for v in stamps]
+        conditions.append(
+            and_(
+                ObjectVersion.version_key == "",
+                or_(
+                    ObjectVersion.created_at.in_(instants),
+                    and_(ObjectVersion.created_at.is_(None), ObjectVersion.added_at.in_(instants)),
+                ),
+            )
+        )
     return stmt.where(or_(*conditions), current_visible_to(principal))
 
 

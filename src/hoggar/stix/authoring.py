@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
@@ -24,6 +25,7 @@ from hoggar.orgs.service import org_names
 from hoggar.sharing.markings import TLP, TLP2_IDS, TLP_BY_ID, ReleaseSet, parse_tlp
 from hoggar.sharing.rule import Principal
 from hoggar.stix.extensions import SIGNATURE_PROPERTY
+from hoggar.stix.models import ObjectVersion
 from hoggar.stix.queries import get_version_row
 from hoggar.stix.store import IngestResult, ReleaseResolver, ingest_object
 
@@ -128,6 +130,14 @@ def create_object(
             [Problem(f"/{p}", "set by the node; leave it out") for p in forbidden],
         )
     stix_id = draft.get("id") or new_id(stix_type)
+    taken = session.scalar(
+        select(ObjectVersion.pk).where(ObjectVersion.stix_id == stix_id).limit(1)
+    )
+    if taken is not None:
+        raise Conflict(
+            f"The id {stix_id} is already used; leave id out to get a new one.",
+            [Problem("/id", "already used")],
+        )
     resolver = ReleaseResolver(session)
     now = format_stix(utcnow())
     obj: dict[str, Any] = {

@@ -63,9 +63,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, pk = raw.split(":", 1)
-        if prefix != "v1":
+        value = int(pk)
+        if prefix != "v1" or not 0 < value < 2**63:
             raise ValueError(prefix)
-        return int(pk)
+        return value
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid(
             "The cursor is not valid.",

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from hoggar.api.deps import get_node, get_principal, get_session, require_admin
+from hoggar.api.deps import get_node, get_principal, get_read_session, get_session, require_admin
 from hoggar.api.schemas import LoginIn, OrgIn, TokenCreate, UserCreate, UserPatch
 from hoggar.audit import service as audit
 from hoggar.auth import service as auth
@@ -23,6 +23,7 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 Auth = Annotated[Principal, Depends(get_principal)]
 Admin = Annotated[Principal, Depends(require_admin)]
 Db = Annotated[Session, Depends(get_session)]
+ReadDb = Annotated[Session, Depends(get_read_session)]
 NodeDep = Annotated[Node, Depends(get_node)]
 
 
@@ -70,7 +71,7 @@ def me(request: Request, principal: Auth) -> dict[str, Any]:
 
 
 @router.get("/users", summary="All accounts (admin)")
-def list_users(_: Admin, session: Db) -> dict[str, Any]:
+def list_users(_: Admin, session: ReadDb) -> dict[str, Any]:
     return {"users": [user_dict(u) for u in auth.list_users(session)]}
 
 
@@ -100,7 +101,7 @@ def update_user(
 
 
 @router.get("/tokens", summary="API tokens (yours; all for admins)")
-def list_tokens(principal: Auth, session: Db) -> dict[str, Any]:
+def list_tokens(principal: Auth, session: ReadDb) -> dict[str, Any]:
     rows = auth.list_tokens(session, None if principal.is_admin else principal.name)
     return {
         "tokens": [
@@ -161,7 +162,7 @@ def org_dict(org: Any) -> dict[str, Any]:
 
 
 @router.get("/organizations", summary="The member directory")
-def list_orgs(_: Auth, session: Db) -> dict[str, Any]:
+def list_orgs(_: Auth, session: ReadDb) -> dict[str, Any]:
     return {"organizations": [org_dict(o) for o in orgs.list_orgs(session)]}
 
 
@@ -174,7 +175,7 @@ def upsert_org(body: OrgIn, admin: Admin, session: Db, node: NodeDep) -> dict[st
 @router.get("/audit", summary="Audit log entries (admin)")
 def list_audit(
     _: Admin,
-    session: Db,
+    session: ReadDb,
     after: int = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     action: str | None = None,
@@ -197,7 +198,7 @@ def list_audit(
 
 
 @router.get("/audit/verify", summary="Check the audit chain (admin)")
-def verify_audit(_: Admin, session: Db, node: NodeDep) -> dict[str, Any]:
+def verify_audit(_: Admin, session: ReadDb, node: NodeDep) -> dict[str, Any]:
     result = audit.verify(session, node.signer.public_b64)
     return {
         "ok": result.ok,

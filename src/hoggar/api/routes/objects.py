@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from hoggar.api.deps import current_user, get_node, get_principal, get_session
+from hoggar.api.deps import current_user, get_node, get_principal, get_read_session, get_session
 from hoggar.api.schemas import ObjectCreate, ObjectUpdate, SharingIn
 from hoggar.auth.service import principal_of
 from hoggar.kernel.errors import Invalid, Problem
@@ -68,13 +68,14 @@ def object_filter(
 Filter = Annotated[queries.ObjectFilter, Depends(object_filter)]
 Auth = Annotated[Principal, Depends(get_principal)]
 Db = Annotated[Session, Depends(get_session)]
+ReadDb = Annotated[Session, Depends(get_read_session)]
 NodeDep = Annotated[Node, Depends(get_node)]
 
 
 @router.get("/objects", summary="List current objects you may read")
 def list_objects(
     principal: Auth,
-    session: Db,
+    session: ReadDb,
     flt: Filter,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
     cursor: str | None = None,
@@ -86,7 +87,7 @@ def list_objects(
 @router.get("/search", summary="Search the text of objects you may read")
 def search(
     principal: Auth,
-    session: Db,
+    session: ReadDb,
     flt: Filter,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
@@ -98,14 +99,14 @@ def search(
 
 
 @router.get("/stats/count", summary="Count objects you may read")
-def count(principal: Auth, session: Db, flt: Filter) -> dict[str, int]:
+def count(principal: Auth, session: ReadDb, flt: Filter) -> dict[str, int]:
     return {"count": queries.count_objects(session, principal, flt)}
 
 
 @router.get("/stats/aggregate", summary="Counts and casualties per group")
 def aggregate(
     principal: Auth,
-    session: Db,
+    session: ReadDb,
     flt: Filter,
     group_by: Annotated[str, Query(description=", ".join(sorted(queries.GROUPABLE)))] = "type",
 ) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def create_object(
 
 
 @router.get("/objects/{stix_id}", summary="The current version of one object")
-def get_object(stix_id: str, principal: Auth, session: Db) -> dict[str, Any]:
+def get_object(stix_id: str, principal: Auth, session: ReadDb) -> dict[str, Any]:
     return queries.get_object(session, principal, stix_id)
 
 
@@ -152,14 +153,14 @@ def revoke(stix_id: str, principal: Auth, session: Db, node: NodeDep) -> dict[st
 
 
 @router.get("/objects/{stix_id}/versions", summary="Every version you may read, oldest first")
-def versions(stix_id: str, principal: Auth, session: Db) -> dict[str, Any]:
+def versions(stix_id: str, principal: Auth, session: ReadDb) -> dict[str, Any]:
     return {"versions": queries.get_versions(session, principal, stix_id)}
 
 
 @router.get("/sharing/preview", summary="Which organizations would receive a record")
 def sharing_preview(
     principal: Auth,
-    session: Db,
+    session: ReadDb,
     node: NodeDep,
     tlp: str,
     release_to: Annotated[list[str] | None, Query()] = None,

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from hoggar import __version__
-from hoggar.api.deps import get_node, get_session
+from hoggar.api.deps import get_node, get_read_session
 from hoggar.api.problems import NotAcceptable, UnsupportedMediaType
 from hoggar.auth.service import authenticate, authenticate_token, principal_of
 from hoggar.federation import taxii
@@ -44,25 +44,25 @@ def _accepts_taxii(request: Request) -> bool:
     return False
 
 
-def taxii_principal(
-    request: Request, session: Session = Depends(get_session), node: Node = Depends(get_node)
-) -> Principal:
+def taxii_principal(request: Request, node: Node = Depends(get_node)) -> Principal:
+    """Negotiate the media type, then authenticate in a short transaction of its own."""
     if not _accepts_taxii(request):
         raise NotAcceptable(f"This server answers only with {taxii.TAXII_MEDIA}.")
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() == "bearer" and value:
-        return principal_of(authenticate_token(session, node, value.strip()))
+        with node.db.transaction() as session:
+            return principal_of(authenticate_token(session, node, value.strip()))
     if scheme.lower() == "basic" and value:
         try:
             username, _, password = base64.b64decode(value).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise Unauthenticated("Malformed Basic credentials.") from exc
-        if password.startswith("hgr_"):
-            return principal_of(authenticate_token(session, node, password))
-        user = authenticate(session, node, username, password, source="taxii", per_request=True)
-        if user is None:
-            session.commit()  # keep the failed-login audit entry
+        with node.db.transaction() as session:
+            if password.startswith("hgr_"):
+                return principal_of(authenticate_token(session, node, password))
+            user = authenticate(session, node, username, password, source="taxii", per_request=True)
+        if user is None:  # the failed-login audit entry is committed by now
             raise Unauthenticated("Wrong username or password.")
         return principal_of(user)
     raise Unauthenticated("TAXII needs HTTP Basic or Bearer credentials.")
@@ -127,7 +127,7 @@ def api_root_info(
 def status(
     api_root: str,
     status_id: str,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_read_session),
     principal: Principal = Depends(taxii_principal),
 ) -> JSONResponse:
     _root(api_root)
@@ -170,7 +170,7 @@ def manifest(
     collection: str,
     request: Request,
     node: Node = Depends(get_node),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_read_session),
     principal: Principal = Depends(taxii_principal),
 ) -> JSONResponse:
     _collection(node, api_root, collection)
@@ -203,7 +203,7 @@ def get_objects(
     collection: str,
     request: Request,
     node: Node = Depends(get_node),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_read_session),
     principal: Principal = Depends(taxii_principal),
 ) -> Response:
     _collection(node, api_root, collection)
@@ -222,8 +222,7 @@ async def add_objects(
     raw = await request.body()
     if request.headers.get("content-encoding", "").lower() == "gzip":
         raw = _gunzip(raw, node.settings.max_body_bytes)
-    with node.db.transaction() as session:
-        principal = taxii_principal(request, session, node)
+    principal = taxii_principal(request, node)
     envelope = loads_strict(raw, where="envelope")
     if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
         raise Invalid(
@@ -253,7 +252,7 @@ def get_object(
     object_id: str,
     request: Request,
     node: Node = Depends(get_node),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_read_session),
     principal: Principal = Depends(taxii_principal),
 ) -> Response:
     _collection(node, api_root, collection)
@@ -289,7 +288,7 @@ def versions(
     object_id: str,
     request: Request,
     node: Node = Depends(get_node),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_read_session),
     principal: Principal = Depends(taxii_principal),
 ) -> JSONResponse:
     _collection(node, api_root, collection)
