@@ -15,6 +15,7 @@ from hoggar.api.routes.accounts import start_session
 from hoggar.auth.models import User
 from hoggar.auth.service import login, principal_of
 from hoggar.auth.service import logout as logout_user
+from hoggar.incidents.codebook import load_codebook
 from hoggar.kernel.errors import HoggarError, NotFound, Unauthenticated
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
@@ -26,6 +27,19 @@ from hoggar.stix.projections import display_name
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals["tlp_labels"] = {mid: level.label for mid, level in TLP_BY_ID.items()}
+
+
+def event_label(key: str | None, lang: str = "en") -> str:
+    """The codebook's name for an event type or sub-type; the key itself if unknown."""
+    if not key:
+        return "—"
+    try:
+        return load_codebook().label(key, lang)
+    except KeyError:
+        return key
+
+
+templates.env.globals["event_label"] = event_label
 PAGE_SIZE = 50
 
 
@@ -125,6 +139,7 @@ def install(app: FastAPI) -> None:
         country: str = "",
         originator: str = "",
         tlp: str = "",
+        event_type: str = "",
         cursor: str = "",
     ) -> Response:
         node: Node = request.app.state.node
@@ -138,6 +153,7 @@ def install(app: FastAPI) -> None:
             country=country or None,
             originator=originator or None,
             tlp=tlp or None,
+            event_type=event_type or None,
         )
         error = None
         with node.db.session() as session:
@@ -162,6 +178,7 @@ def install(app: FastAPI) -> None:
                 "country": country,
                 "originator": originator,
                 "tlp": tlp,
+                "event_type": event_type,
             },
             error=error,
         )
