@@ -23,18 +23,13 @@ def get_node(request: Request) -> Node:
     return node
 
 
-def get_session(node: Node = Depends(get_node)) -> Iterator[Session]:
-    """A write transaction for the handler: committed if it returns, rolled back if it raises.
-
-    Declare it after the principal: authentication runs (and commits) in a transaction of
-    its own first, so it never waits on the handler's write lock.
-    """
-    with node.db.transaction() as session:
-        yield session
-
-
 def get_read_session(node: Node = Depends(get_node)) -> Iterator[Session]:
-    """A read-only session: never takes the write lock, never blocks writers."""
+    """A read-only session: never takes the write lock, never blocks writers.
+
+    Writes do not use a dependency: FastAPI may run a yield-dependency's exit after the
+    response is sent, so a client could see the answer before the commit. Handlers that
+    write open `node.db.transaction()` themselves and return inside it.
+    """
     with node.db.session() as session:
         yield session
 

@@ -109,7 +109,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HoggarError)
     async def _hoggar(request: Request, exc: HoggarError) -> JSONResponse:
         status, slug = status_of(exc)
-        headers = {"WWW-Authenticate": 'Bearer realm="hoggar"'} if status == 401 else None
+        headers = (
+            {"WWW-Authenticate": 'Bearer realm="hoggar", Basic realm="hoggar"'}
+            if status == 401
+            else None
+        )
         return problem_response(
             status,
             slug,

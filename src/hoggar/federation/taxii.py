@@ -124,7 +124,7 @@ def _decode_next(token: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         added, pk = raw.split("|", 1)
         value = int(pk)
-        if not 0 < value < 2**63:
+        if not 0 < value < 2**31:  # row ids are 32-bit on PostgreSQL
             raise ValueError(pk)
         return parse_stix(added), value
     except (ValueError, UnicodeDecodeError) as exc:

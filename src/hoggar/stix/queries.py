@@ -64,7 +64,7 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, pk = raw.split(":", 1)
         value = int(pk)
-        if prefix != "v1" or not 0 < value < 2**63:
+        if prefix != "v1" or not 0 < value < 2**31:  # row ids are 32-bit on PostgreSQL
             raise ValueError(prefix)
         return value
     except (ValueError, UnicodeDecodeError) as exc:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from hoggar.api.deps import get_node, get_principal, get_read_session, get_session, require_admin
+from hoggar.api.deps import get_node, get_principal, get_read_session, require_admin
 from hoggar.api.schemas import LoginIn, OrgIn, TokenCreate, UserCreate, UserPatch
 from hoggar.audit import service as audit
 from hoggar.auth import service as auth
@@ -22,7 +22,6 @@ from hoggar.sharing.rule import Principal
 router = APIRouter(prefix="/api", tags=["accounts"])
 Auth = Annotated[Principal, Depends(get_principal)]
 Admin = Annotated[Principal, Depends(require_admin)]
-Db = Annotated[Session, Depends(get_session)]
 ReadDb = Annotated[Session, Depends(get_read_session)]
 NodeDep = Annotated[Node, Depends(get_node)]
 
@@ -76,28 +75,28 @@ def list_users(_: Admin, session: ReadDb) -> dict[str, Any]:
 
 
 @router.post("/users", status_code=201, summary="Create an account (admin)")
-def create_user(body: UserCreate, admin: Admin, session: Db, node: NodeDep) -> dict[str, Any]:
-    user = auth.create_user(
-        session,
-        node,
-        username=body.username,
-        password=body.password,
-        role=body.role,
-        actor=admin.name,
-        display_name=body.display_name,
-        language=body.language,
-    )
-    return user_dict(user)
+def create_user(body: UserCreate, admin: Admin, node: NodeDep) -> dict[str, Any]:
+    with node.db.transaction() as session:
+        user = auth.create_user(
+            session,
+            node,
+            username=body.username,
+            password=body.password,
+            role=body.role,
+            actor=admin.name,
+            display_name=body.display_name,
+            language=body.language,
+        )
+        return user_dict(user)
 
 
 @router.patch("/users/{username}", summary="Change an account (admin)")
-def update_user(
-    username: str, body: UserPatch, admin: Admin, session: Db, node: NodeDep
-) -> dict[str, Any]:
-    user = auth.update_user(
-        session, node, username, actor=admin.name, **body.model_dump(exclude_none=True)
-    )
-    return user_dict(user)
+def update_user(username: str, body: UserPatch, admin: Admin, node: NodeDep) -> dict[str, Any]:
+    with node.db.transaction() as session:
+        user = auth.update_user(
+            session, node, username, actor=admin.name, **body.model_dump(exclude_none=True)
+        )
+        return user_dict(user)
 
 
 @router.get("/tokens", summary="API tokens (yours; all for admins)")
@@ -121,33 +120,35 @@ def list_tokens(principal: Auth, session: ReadDb) -> dict[str, Any]:
 
 
 @router.post("/tokens", status_code=201, summary="Create an API token; the secret is shown once")
-def create_token(body: TokenCreate, principal: Auth, session: Db, node: NodeDep) -> dict[str, Any]:
-    username = body.username or principal.name
-    if username != principal.name and not principal.is_admin:
-        raise PermissionDenied("Only admins create tokens for other users.")
-    token, secret = auth.create_token(
-        session,
-        node,
-        username,
-        name=body.name,
-        actor=principal.name,
-        expires_in_days=body.expires_in_days,
-    )
-    return {
-        "id": token.id,
-        "name": token.name,
-        "token": secret,
-        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
-    }
+def create_token(body: TokenCreate, principal: Auth, node: NodeDep) -> dict[str, Any]:
+    with node.db.transaction() as session:
+        username = body.username or principal.name
+        if username != principal.name and not principal.is_admin:
+            raise PermissionDenied("Only admins create tokens for other users.")
+        token, secret = auth.create_token(
+            session,
+            node,
+            username,
+            name=body.name,
+            actor=principal.name,
+            expires_in_days=body.expires_in_days,
+        )
+        return {
+            "id": token.id,
+            "name": token.name,
+            "token": secret,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        }
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token")
-def revoke_token(token_id: int, principal: Auth, session: Db, node: NodeDep) -> None:
-    if not principal.is_admin:
-        mine = {t.id for t, _ in auth.list_tokens(session, principal.name)}
-        if token_id not in mine:
-            raise PermissionDenied("You may revoke only your own tokens.")
-    auth.revoke_token(session, node, token_id, actor=principal.name)
+def revoke_token(token_id: int, principal: Auth, node: NodeDep) -> None:
+    with node.db.transaction() as session:
+        if not principal.is_admin:
+            mine = {t.id for t, _ in auth.list_tokens(session, principal.name)}
+            if token_id not in mine:
+                raise PermissionDenied("You may revoke only your own tokens.")
+        auth.revoke_token(session, node, token_id, actor=principal.name)
 
 
 def org_dict(org: Any) -> dict[str, Any]:
@@ -167,9 +168,10 @@ def list_orgs(_: Auth, session: ReadDb) -> dict[str, Any]:
 
 
 @router.post("/organizations", status_code=201, summary="Add or update a member (admin)")
-def upsert_org(body: OrgIn, admin: Admin, session: Db, node: NodeDep) -> dict[str, Any]:
-    org = add_member(session, node, actor=admin.name, **body.model_dump())
-    return org_dict(org)
+def upsert_org(body: OrgIn, admin: Admin, node: NodeDep) -> dict[str, Any]:
+    with node.db.transaction() as session:
+        org = add_member(session, node, actor=admin.name, **body.model_dump())
+        return org_dict(org)
 
 
 @router.get("/audit", summary="Audit log entries (admin)")

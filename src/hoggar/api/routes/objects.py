@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from hoggar.api.deps import current_user, get_node, get_principal, get_read_session, get_session
+from hoggar.api.deps import get_node, get_principal, get_read_session
 from hoggar.api.schemas import ObjectCreate, ObjectUpdate, SharingIn
-from hoggar.auth.service import principal_of
 from hoggar.kernel.errors import Invalid, Problem
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal
@@ -67,7 +67,6 @@ def object_filter(
 
 Filter = Annotated[queries.ObjectFilter, Depends(object_filter)]
 Auth = Annotated[Principal, Depends(get_principal)]
-Db = Annotated[Session, Depends(get_session)]
 ReadDb = Annotated[Session, Depends(get_read_session)]
 NodeDep = Annotated[Node, Depends(get_node)]
 
@@ -114,12 +113,11 @@ def aggregate(
 
 
 @router.post("/objects", status_code=201, summary="Create an object as your organization")
-def create_object(
-    body: ObjectCreate, principal: Auth, session: Db, node: NodeDep
-) -> dict[str, Any]:
-    sharing = authoring.Sharing.parse(body.sharing.tlp, body.sharing.release_to)
-    authoring.preview_recipients(session, node, sharing)
-    return authoring.create_object(session, node, principal, body.object, sharing)
+def create_object(body: ObjectCreate, principal: Auth, node: NodeDep) -> dict[str, Any]:
+    with node.db.transaction() as session:
+        sharing = authoring.Sharing.parse(body.sharing.tlp, body.sharing.release_to)
+        authoring.preview_recipients(session, node, sharing)
+        return authoring.create_object(session, node, principal, body.object, sharing)
 
 
 @router.get("/objects/{stix_id}", summary="The current version of one object")
@@ -129,27 +127,28 @@ def get_object(stix_id: str, principal: Auth, session: ReadDb) -> dict[str, Any]
 
 @router.patch("/objects/{stix_id}", summary="Issue a new version (originator only)")
 def update_object(
-    stix_id: str, body: ObjectUpdate, principal: Auth, session: Db, node: NodeDep
+    stix_id: str, body: ObjectUpdate, principal: Auth, node: NodeDep
 ) -> dict[str, Any]:
-    sharing = None
-    if body.sharing is not None:
-        sharing = authoring.Sharing.parse(body.sharing.tlp, body.sharing.release_to)
-        authoring.preview_recipients(session, node, sharing)
-    return authoring.update_object(session, node, principal, stix_id, body.changes, sharing)
+    with node.db.transaction() as session:
+        sharing = None
+        if body.sharing is not None:
+            sharing = authoring.Sharing.parse(body.sharing.tlp, body.sharing.release_to)
+            authoring.preview_recipients(session, node, sharing)
+        return authoring.update_object(session, node, principal, stix_id, body.changes, sharing)
 
 
 @router.put("/objects/{stix_id}/sharing", summary="Change who receives an object")
-def change_sharing(
-    stix_id: str, body: SharingIn, principal: Auth, session: Db, node: NodeDep
-) -> dict[str, Any]:
-    sharing = authoring.Sharing.parse(body.tlp, body.release_to)
-    authoring.preview_recipients(session, node, sharing)
-    return authoring.change_sharing(session, node, principal, stix_id, sharing)
+def change_sharing(stix_id: str, body: SharingIn, principal: Auth, node: NodeDep) -> dict[str, Any]:
+    with node.db.transaction() as session:
+        sharing = authoring.Sharing.parse(body.tlp, body.release_to)
+        authoring.preview_recipients(session, node, sharing)
+        return authoring.change_sharing(session, node, principal, stix_id, sharing)
 
 
 @router.post("/objects/{stix_id}/revoke", summary="Revoke an object (originator only)")
-def revoke(stix_id: str, principal: Auth, session: Db, node: NodeDep) -> dict[str, Any]:
-    return authoring.revoke_object(session, node, principal, stix_id)
+def revoke(stix_id: str, principal: Auth, node: NodeDep) -> dict[str, Any]:
+    with node.db.transaction() as session:
+        return authoring.revoke_object(session, node, principal, stix_id)
 
 
 @router.get("/objects/{stix_id}/versions", summary="Every version you may read, oldest first")
@@ -174,11 +173,12 @@ def sharing_preview(
 
 @router.post("/bundles", summary="Import a STIX 2.1 bundle; per-object results")
 async def import_bundle(request: Request, node: NodeDep) -> dict[str, Any]:
-    with node.db.transaction() as session:  # authenticate before reading the body
-        principal = principal_of(current_user(request, session, node))
+    principal = await run_in_threadpool(get_principal, request, node)  # before the body
     raw = await request.body()
     objects = parse_bundle(raw, max_objects=node.settings.max_objects_per_bundle)
-    report = import_objects(node, objects, principal=principal, source="api")
+    report = await run_in_threadpool(
+        lambda: import_objects(node, objects, principal=principal, source="api")
+    )
     return report.as_dict()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from hoggar import __version__
 from hoggar.api.deps import get_node, get_read_session
@@ -50,7 +51,7 @@ def taxii_principal(request: Request, node: Node = Depends(get_node)) -> Princip
         raise NotAcceptable(f"This server answers only with {taxii.TAXII_MEDIA}.")
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
-    if scheme.lower() == "bearer" and value:
+    if scheme.lower() in ("bearer", "token") and value:  # taxii2-client's TokenAuth: "Token"
         with node.db.transaction() as session:
             return principal_of(authenticate_token(session, node, value.strip()))
     if scheme.lower() == "basic" and value:
@@ -215,20 +216,22 @@ def get_objects(
 async def add_objects(
     api_root: str, collection: str, request: Request, node: Node = Depends(get_node)
 ) -> JSONResponse:
+    # Who is asking comes first: nothing is read or unpacked for an anonymous client.
+    principal = await run_in_threadpool(taxii_principal, request, node)
     _collection(node, api_root, collection)
     content_type = request.headers.get("content-type", "").replace(" ", "").lower()
     if not content_type.startswith("application/taxii+json"):
         raise UnsupportedMediaType(f"Send the envelope as {taxii.TAXII_MEDIA}.")
     raw = await request.body()
     if request.headers.get("content-encoding", "").lower() == "gzip":
-        raw = _gunzip(raw, node.settings.max_body_bytes)
-    principal = taxii_principal(request, node)
+        raw = await run_in_threadpool(_gunzip, raw, node.settings.max_body_bytes)
     envelope = loads_strict(raw, where="envelope")
     if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
         raise Invalid(
             "Not a TAXII envelope.", [Problem("objects", "an envelope needs an objects list")]
         )
-    status = taxii.add_objects(node, principal, envelope["objects"])
+    # Storing is blocking work: off the event loop, so other requests keep being served.
+    status = await run_in_threadpool(taxii.add_objects, node, principal, envelope["objects"])
     return taxii_json(status, status=202)
 
 
