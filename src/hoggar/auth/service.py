@@ -22,7 +22,15 @@ from hoggar.sharing.rule import Principal, Role
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A hash to verify against when the user does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("hoggar-dummy-password")
+_dummy_hash: list[str] = []  # made on first use: hashing at import slows every command
+
+
+def _dummy() -> str:
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash("hoggar-dummy-password"))
+    return _dummy_hash[0]
+
+
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "hgr_"
@@ -209,7 +217,7 @@ def authenticate(
     user = session.scalar(select(User).where(User.username == username))
     ok = False
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = _hasher.verify(user.password_hash if user else _dummy(), password)
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or not user.active:

@@ -130,6 +130,9 @@ def peer_list(
 def sync_cmd(
     names: Annotated[list[str] | None, typer.Argument(help="Peers to sync (default: all)")] = None,
     watch: Annotated[float | None, typer.Option("--watch", help="Repeat every N seconds")] = None,
+    page_size: Annotated[
+        int, typer.Option("--page-size", min=1, max=1000, help="Objects per TAXII page")
+    ] = 500,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Pull from (and push to) peers now; exit 1 if any failed.
@@ -139,7 +142,7 @@ def sync_cmd(
     failed = False
     with opened(data_dir) as node:
         while True:
-            for report in sync.sync_all(node, names or None):
+            for report in sync.sync_all(node, names or None, page_size=page_size):
                 state = "ok" if report.ok else "FAILED: " + "; ".join(report.errors)
                 console.print(
                     f"{report.peer}: received {report.received}, duplicates "

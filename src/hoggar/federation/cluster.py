@@ -59,6 +59,10 @@ class ClusterNode:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def log_path(self) -> Path:
+        return self.data_dir / "serve.log"
+
+    @property
     def taxii_url(self) -> str:
         return f"{self.url}/taxii2/hoggar/"
 
@@ -151,6 +155,8 @@ def _link(a: Node, a_plan: ClusterNode, b: Node, b_plan: ClusterNode) -> None:
 
 def start(node: ClusterNode, *, timeout: float = 30.0) -> None:
     """Start `hoggar serve` for this node and wait until its health check answers."""
+    node.data_dir.mkdir(parents=True, exist_ok=True)
+    log = node.log_path.open("ab")
     node.process = subprocess.Popen(
         [
             sys.executable,
@@ -166,13 +172,14 @@ def start(node: ClusterNode, *, timeout: float = 30.0) -> None:
         ],
         env=node.env(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,  # a file, not a pipe nobody reads: a chatty server never blocks
     )
+    log.close()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if node.process.poll() is not None:
-            err = node.process.stderr.read().decode() if node.process.stderr else ""
-            raise RuntimeError(f"node {node.code} exited: {err[-2000:]}")
+            err = node.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"node {node.code} exited: {err}")
         try:
             if httpx.get(f"{node.url}/api/health", timeout=1).status_code == 200:
                 return

@@ -286,7 +286,9 @@ def sync_peer(
     return report
 
 
-def sync_all(node: Node, names: list[str] | None = None) -> list[SyncReport]:
+def sync_all(
+    node: Node, names: list[str] | None = None, *, page_size: int = PAGE
+) -> list[SyncReport]:
     with node.db.session() as session:
         peers = [p.name for p in list_peers(session) if p.url and (not names or p.name in names)]
-    return [sync_peer(node, name) for name in peers]
+    return [sync_peer(node, name, page_size=page_size) for name in peers]
