@@ -317,7 +317,7 @@ def list_tokens(session: Session, username: str | None = None) -> list[tuple[Api
     stmt = select(ApiToken, User).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id)
     if username:
         stmt = stmt.where(User.username == username)
-    return [(t, u) for t, u in session.execute(stmt).tuples()]
+    return [(row[0], row[1]) for row in session.execute(stmt)]
 
 
 def revoke_token(session: Session, node: Node, token_id: int, *, actor: str) -> None:
