@@ -38,7 +38,7 @@ from hoggar.kernel.jsonutil import load_object
 from hoggar.node.context import Node
 from hoggar.orgs.service import get_org, org_names, public_key_of
 from hoggar.sharing.rule import Principal, Role, current_visible_to
-from hoggar.stix.bundles import ingest_order
+from hoggar.stix.bundles import ingest_order, record_rejection
 from hoggar.stix.models import ObjectVersion
 from hoggar.stix.signing import verify_bytes
 from hoggar.stix.store import Outcome, ingest_batch
@@ -269,15 +269,7 @@ def import_bundle(node: Node, path: Path, *, actor: str = "cli") -> BundleSummar
                 summary.created += 1
             else:
                 summary.rejected += 1
-                record(
-                    session,
-                    node.signer,
-                    actor=actor,
-                    org_id=node.org_id,
-                    action=Action.OBJECT_REJECTED,
-                    target=result.stix_id[:300],
-                    detail={"source": f"bundle:{path.name}", "reason": result.message[:500]},
-                )
+                record_rejection(session, node, result, actor=actor, source=f"bundle:{path.name}")
         session.add(
             ReceivedBundle(
                 sha256=digest,

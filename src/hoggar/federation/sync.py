@@ -27,7 +27,7 @@ from hoggar.kernel.clock import parse_stix, utcnow
 from hoggar.kernel.errors import PeerFailure
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal, Role, current_visible_to
-from hoggar.stix.bundles import ingest_order
+from hoggar.stix.bundles import ingest_order, record_rejection
 from hoggar.stix.models import ObjectVersion
 from hoggar.stix.store import Outcome, ingest_batch
 
@@ -154,14 +154,8 @@ def _store_page(
                 received += 1
             else:
                 rejected += 1
-                record(
-                    session,
-                    node.signer,
-                    actor=f"peer:{peer_name}",
-                    org_id=node.org_id,
-                    action=Action.OBJECT_REJECTED,
-                    target=result.stix_id[:300],
-                    detail={"source": f"peer:{peer_name}", "reason": result.message[:500]},
+                record_rejection(
+                    session, node, result, actor=f"peer:{peer_name}", source=f"peer:{peer_name}"
                 )
         if last_added and (peer.pull_cursor is None or last_added > peer.pull_cursor):
             peer.pull_cursor = last_added

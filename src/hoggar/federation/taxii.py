@@ -24,7 +24,7 @@ from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.kernel.jsonutil import dumps_compact, load_object
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal, current_visible_to, visible_to
-from hoggar.stix.bundles import ingest_order
+from hoggar.stix.bundles import ingest_order, record_rejection
 from hoggar.stix.models import ObjectVersion
 from hoggar.stix.store import IngestResult, ingest_batch
 
@@ -256,14 +256,8 @@ def add_objects(node: Node, principal: Principal, objects: Sequence[Any]) -> dic
             )
             results.append((result, version))
             if not result.ok:
-                record(
-                    session,
-                    node.signer,
-                    actor=principal.name,
-                    org_id=node.org_id,
-                    action=Action.OBJECT_REJECTED,
-                    target=result.stix_id[:300],
-                    detail={"source": f"taxii:{principal.name}", "reason": result.message[:500]},
+                record_rejection(
+                    session, node, result, actor=principal.name, source=f"taxii:{principal.name}"
                 )
         status = _status_body(request_at, results)
         session.add(

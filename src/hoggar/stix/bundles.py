@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from hoggar.audit.service import Action, record
 from hoggar.kernel.errors import Invalid, PermissionDenied, Problem, TooLarge
 from hoggar.kernel.ids import is_id, new_id
@@ -81,6 +83,21 @@ class ImportReport:
         }
 
 
+def record_rejection(
+    session: Session, node: Node, result: IngestResult, *, actor: str, source: str
+) -> None:
+    """The audit entry for one refused object, whatever path it came by."""
+    record(
+        session,
+        node.signer,
+        actor=actor,
+        org_id=node.org_id,
+        action=Action.OBJECT_REJECTED,
+        target=result.stix_id[:300],
+        detail={"source": source[:200], "reason": result.message[:500]},
+    )
+
+
 def import_objects(
     node: Node,
     objects: Sequence[Any],
@@ -118,15 +135,7 @@ def import_objects(
             )
             for r in batch:
                 if not r.ok:
-                    record(
-                        session,
-                        node.signer,
-                        actor=principal.name,
-                        org_id=node.org_id,
-                        action=Action.OBJECT_REJECTED,
-                        target=r.stix_id[:300],
-                        detail={"source": source[:200], "reason": r.message[:500]},
-                    )
+                    record_rejection(session, node, r, actor=principal.name, source=source)
         report.results.extend(batch)
         if progress:
             progress(len(chunk))
