@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,3 +105,22 @@ def link(a: Member, b: Member, *, push: bool = False) -> None:
             outbound_token=token_for_a,
             push=push,
         )
+
+
+@contextmanager
+def running_members(tmp: Path, codes: list[str], backend: str) -> Iterator[dict[str, Member]]:
+    """Nodes for `codes` on `backend`, each serving its web UI, API and TAXII on loopback."""
+    from conftest import create_pg_database, drop_pg_database
+
+    urls = {c: create_pg_database() for c in codes} if backend == "postgresql" else {}
+    ms = make_members(tmp, codes, urls)
+    try:
+        with ExitStack() as stack:
+            for m in ms.values():
+                m.server = stack.enter_context(LiveServer(m.node))
+            yield ms
+    finally:
+        for m in ms.values():
+            m.node.close()
+        for url in urls.values():
+            drop_pg_database(url)

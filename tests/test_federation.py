@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
-from conftest import LiveServer
 from factories import incident
-from federation_kit import Member, link, make_members
+from federation_kit import Member, link, running_members
 from hoggar.audit.models import AuditEntry
 from hoggar.federation import offline, sync
 from hoggar.federation.peers import get_peer, peer_status
@@ -28,19 +26,8 @@ pytestmark = pytest.mark.usefixtures("backend")
 @pytest.fixture
 def members(tmp_path: Path, backend: str) -> Iterator[dict[str, Member]]:
     """Algeria, Mali, Niger and the joint staff, each serving TAXII on loopback."""
-    from conftest import create_pg_database, drop_pg_database
-
-    codes = ["DZ", "ML", "NE", "JS"]
-    urls = {c: create_pg_database() for c in codes} if backend == "postgresql" else {}
-    ms = make_members(tmp_path, codes, urls)
-    with ExitStack() as stack:
-        for m in ms.values():
-            m.server = stack.enter_context(LiveServer(m.node))
+    with running_members(tmp_path, ["DZ", "ML", "NE", "JS"], backend) as ms:
         yield ms
-    for m in ms.values():
-        m.node.close()
-    for url in urls.values():
-        drop_pg_database(url)
 
 
 def _ids(m: Member, stix_type: str = "incident") -> set[str]:

@@ -100,3 +100,22 @@ class ObjectIndex(Base):
     released: Mapped[int | None] = mapped_column(Integer)
     modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ObjectLink(Base):
+    """Projection: which objects the *current* version of an object points at, and how.
+
+    Roles: "actor" and "location" (an incident's actor_refs / location_refs), "object"
+    (object_refs of opinions, notes, reports, groupings; sighting_of_ref), "source" and
+    "target" (a relationship's ends). Rows go with their index row (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "stix_links"
+    __table_args__ = (Index("ix_stix_links_ref_role", "ref_id", "role"),)
+
+    stix_id: Mapped[str] = mapped_column(
+        ForeignKey("stix_index.stix_id", ondelete="CASCADE"), primary_key=True
+    )
+    ref_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    relationship_type: Mapped[str | None] = mapped_column(String(80))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.jsonutil import loads_strict
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
-from hoggar.stix.models import ObjectIndex, ObjectVersion
+from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
 
 _TEXT_PROPS = ("name", "description", "content", "abstract", "explanation", "opinion", "context")
 
@@ -94,6 +94,37 @@ def project(obj: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _refs(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def project_links(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The link rows of one object: (ref_id, role, relationship_type), without duplicates."""
+    exts = obj.get("extensions") if isinstance(obj.get("extensions"), Mapping) else {}
+    assert isinstance(exts, Mapping)
+    inc = exts.get(INCIDENT_EXTENSION_ID)
+    pairs: list[tuple[str, str]] = []
+    if isinstance(inc, Mapping):
+        pairs += [(r, "actor") for r in _refs(inc.get("actor_refs"))]
+        pairs += [(r, "location") for r in _refs(inc.get("location_refs"))]
+    pairs += [(r, "object") for r in _refs(obj.get("object_refs"))]
+    pairs += [(r, "object") for r in _refs(obj.get("sighting_of_ref"))]
+    rel_type = obj.get("relationship_type") if obj.get("type") == "relationship" else None
+    if rel_type is not None:
+        pairs += [(r, "source") for r in _refs(obj.get("source_ref"))]
+        pairs += [(r, "target") for r in _refs(obj.get("target_ref"))]
+    return [
+        {"ref_id": ref[:300], "role": role, "relationship_type": rel_type}
+        for ref, role in dict.fromkeys(pairs)
+    ]
+
+
+def link_rows(stix_id: str, obj: Mapping[str, Any]) -> list[ObjectLink]:
+    return [ObjectLink(stix_id=stix_id, **link) for link in project_links(obj)]
+
+
 def index_row(version: ObjectVersion, obj: Mapping[str, Any]) -> ObjectIndex:
     return ObjectIndex(
         stix_id=version.stix_id,
@@ -105,12 +136,16 @@ def index_row(version: ObjectVersion, obj: Mapping[str, Any]) -> ObjectIndex:
 
 def set_current_index(session: Session, version: ObjectVersion, obj: Mapping[str, Any]) -> None:
     """Make the index row of version.stix_id describe this (current) version."""
+    session.execute(delete(ObjectLink).where(ObjectLink.stix_id == version.stix_id))
     session.execute(delete(ObjectIndex).where(ObjectIndex.stix_id == version.stix_id))
     session.add(index_row(version, obj))
+    session.flush()
+    session.add_all(link_rows(version.stix_id, obj))
 
 
 def rebuild_projections(session: Session, batch: int = 2000) -> int:
     """Drop and recompute the whole index from the current versions; returns rows written."""
+    session.execute(delete(ObjectLink))
     session.execute(delete(ObjectIndex))
     written, last = 0, 0
     while True:
@@ -126,7 +161,10 @@ def rebuild_projections(session: Session, batch: int = 2000) -> int:
         )
         if not rows:
             return written
-        session.add_all(index_row(v, loads_strict(v.body)) for v in rows)
+        objs = [(v, loads_strict(v.body)) for v in rows]
+        session.add_all(index_row(v, obj) for v, obj in objs)
+        session.flush()
+        session.add_all(link for v, obj in objs for link in link_rows(v.stix_id, obj))
         session.flush()
         written += len(rows)
         last = rows[-1].pk

@@ -8,15 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import CompoundSelect, Select, func, select
+from sqlalchemy.orm import Session, aliased
 
 from hoggar.kernel.errors import Invalid, Problem, not_found
 from hoggar.kernel.jsonutil import load_object
 from hoggar.sharing.markings import TLP_BY_ID, builtin_marking_object
 from hoggar.sharing.rule import Principal, current_visible_to, visible_to
 from hoggar.stix.extensions import DEFINITIONS, HOGGAR_IDENTITY
-from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
+from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion, VersionRelease
 from hoggar.stix.projections import fold_text
 
 MAX_PAGE = 1000
@@ -36,6 +36,8 @@ class ObjectFilter:
     types: Sequence[str] = ()
     originator: str | None = None
     modified_after: datetime | None = None
+    added_after: datetime | None = None  # stored here after this moment (received or made)
+    not_originator: str | None = None  # everything but this organization's own records
     modified_before: datetime | None = None
     tlp: str | None = None
     marking: str | None = None
@@ -46,6 +48,7 @@ class ObjectFilter:
     text: str | None = None
     include_revoked: bool = False
     ids: Sequence[str] = ()
+    group: str | None = None  # incidents attributed to this group (actor_refs or relationship)
 
 
 @dataclass
@@ -83,6 +86,10 @@ def _filtered(stmt: Select[Any], principal: Principal, flt: ObjectFilter) -> Sel
         stmt = stmt.where(ObjectVersion.stix_id.in_(list(flt.ids)))
     if flt.originator:
         stmt = stmt.where(ObjectVersion.originator_id == flt.originator)
+    if flt.added_after:
+        stmt = stmt.where(ObjectVersion.added_at > flt.added_after)
+    if flt.not_originator:
+        stmt = stmt.where(ObjectVersion.originator_id != flt.not_originator)
     if flt.modified_after:
         stmt = stmt.where(ObjectVersion.modified_at > flt.modified_after)
     if flt.modified_before:
@@ -106,11 +113,37 @@ def _filtered(stmt: Select[Any], principal: Principal, flt: ObjectFilter) -> Sel
         stmt = stmt.where(ObjectIndex.start_at >= flt.start_after)
     if flt.start_before:
         stmt = stmt.where(ObjectIndex.start_at < flt.start_before)
+    if flt.group:
+        stmt = stmt.where(ObjectVersion.stix_id.in_(attributed_to(principal, flt.group)))
     if flt.text:
         for word in fold_text(flt.text).split():
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(ObjectIndex.search_text.like(f"%{escaped}%", escape="\\"))
     return stmt
+
+
+def attributed_to(principal: Principal, group_id: str) -> CompoundSelect[Any]:
+    """Ids of objects naming `group_id` as an actor, or linked to it by an attributed-to
+    relationship the principal may read (a hidden link must not show through a filter)."""
+    direct = select(ObjectLink.stix_id).where(
+        ObjectLink.ref_id == group_id, ObjectLink.role == "actor"
+    )
+    target, source, rel = aliased(ObjectLink), aliased(ObjectLink), aliased(ObjectVersion)
+    via = (
+        select(source.ref_id)
+        .join(target, target.stix_id == source.stix_id)
+        .join(rel, rel.stix_id == source.stix_id)
+        .where(
+            target.ref_id == group_id,
+            target.role == "target",
+            target.relationship_type == "attributed-to",
+            source.role == "source",
+            rel.is_current.is_(True),
+            rel.revoked.is_(False),
+            visible_to(principal, rel),
+        )
+    )
+    return direct.union(via)
 
 
 def _base(*columns: Any) -> Select[Any]:
@@ -138,6 +171,51 @@ def list_objects(
     items = [load_object(r.body) for r in rows[:limit]]
     next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
     return Page(items, next_cursor)
+
+
+def incident_points(
+    session: Session, principal: Principal, flt: ObjectFilter, limit: int = 5000
+) -> list[dict[str, Any]]:
+    """Incidents with coordinates for a map layer, most recent events first."""
+    stmt = _filtered(
+        _base(
+            ObjectIndex.stix_id,
+            ObjectIndex.name,
+            ObjectIndex.event_type,
+            ObjectIndex.sub_type,
+            ObjectIndex.start_at,
+            ObjectIndex.lat,
+            ObjectIndex.lon,
+            ObjectIndex.killed,
+            ObjectIndex.kidnapped,
+            ObjectIndex.country,
+            ObjectIndex.lang,
+            ObjectVersion.originator_id,
+        ),
+        principal,
+        flt,
+    ).where(ObjectIndex.lat.is_not(None), ObjectIndex.lon.is_not(None))
+    rows = session.execute(stmt.order_by(ObjectIndex.start_at.desc()).limit(limit)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def start_times(
+    session: Session, principal: Principal, flt: ObjectFilter
+) -> list[tuple[datetime, str | None, int]]:
+    """(start, event type, killed) of every matching incident, for a timeline."""
+    stmt = _filtered(
+        _base(ObjectIndex.start_at, ObjectIndex.event_type, ObjectIndex.killed), principal, flt
+    ).where(ObjectIndex.start_at.is_not(None))
+    return [(r.start_at, r.event_type, r.killed or 0) for r in session.execute(stmt)]
+
+
+def by_start(
+    session: Session, principal: Principal, flt: ObjectFilter, *, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Current versions ordered by when the event began (newest first)."""
+    stmt = _filtered(_base(ObjectVersion.body), principal, flt)
+    stmt = stmt.order_by(ObjectIndex.start_at.desc(), ObjectVersion.pk.desc())
+    return [load_object(b) for b in session.scalars(stmt.limit(limit).offset(offset))]
 
 
 def count_objects(session: Session, principal: Principal, flt: ObjectFilter) -> int:

@@ -26,8 +26,8 @@ from hoggar.sharing.markings import TLP_BY_ID, ReleaseSet, release_set_of_markin
 from hoggar.sharing.rule import may_read
 from hoggar.stix.clock import allocate_added_at, next_added_at
 from hoggar.stix.extensions import BUILTIN_IDS, SIGNATURE_PROPERTY
-from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
-from hoggar.stix.projections import project, set_current_index
+from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion, VersionRelease
+from hoggar.stix.projections import project, project_links, set_current_index
 from hoggar.stix.signing import key_id, verify_object
 from hoggar.stix.validation import UNVERSIONED_TYPES, validate_object
 
@@ -481,9 +481,9 @@ def _insert_versions(
     if currents:
         ids = [p.stix_id for _, p in currents]
         for start in range(0, len(ids), 500):
-            session.execute(
-                delete(ObjectIndex).where(ObjectIndex.stix_id.in_(ids[start : start + 500]))
-            )
+            chunk = ids[start : start + 500]
+            session.execute(delete(ObjectLink).where(ObjectLink.stix_id.in_(chunk)))
+            session.execute(delete(ObjectIndex).where(ObjectIndex.stix_id.in_(chunk)))
         session.execute(
             insert(ObjectIndex),
             [
@@ -496,6 +496,11 @@ def _insert_versions(
                 for pk, p in currents
             ],
         )
+        links = [
+            {"stix_id": p.stix_id, **link} for _, p in currents for link in project_links(p.obj)
+        ]
+        if links:
+            session.execute(insert(ObjectLink), links)
     for pk, (i, p, outcome, _) in zip(pks, accepted, strict=True):
         results[i] = IngestResult(p.stix_id, outcome, version_pk=pk)
 

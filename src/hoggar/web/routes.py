@@ -1,69 +1,43 @@
-"""Web pages: sign-in, dashboard, object list and search, object detail with history."""
+"""Web pages: sign-in, language, dashboard, all records, the codebook."""
 
 from __future__ import annotations
 
-import hmac
-from pathlib import Path
+from datetime import datetime
+from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 
+from hoggar import i18n
 from hoggar.api.routes.accounts import start_session
 from hoggar.auth.models import User
-from hoggar.auth.service import login, principal_of
+from hoggar.auth.service import login
 from hoggar.auth.service import logout as logout_user
-from hoggar.incidents.codebook import load_codebook
 from hoggar.kernel.errors import HoggarError, NotFound, Unauthenticated
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
-from hoggar.sharing.markings import TLP_BY_ID
-from hoggar.sharing.rule import Principal
 from hoggar.stix import queries
 from hoggar.stix.projections import display_name
+from hoggar.web import groups, incidents
+from hoggar.web.common import (
+    HERE,
+    LANG_COOKIE,
+    csrf_ok,
+    current_viewer,
+    language_of,
+    login_redirect,
+    not_found,
+    render,
+    safe_next,
+)
+from hoggar.web.filters import PERIODS, IncidentFilters
 
-HERE = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals["tlp_labels"] = {mid: level.label for mid, level in TLP_BY_ID.items()}
-
-
-def event_label(key: str | None, lang: str = "en") -> str:
-    """The codebook's name for an event type or sub-type; the key itself if unknown."""
-    if not key:
-        return "—"
-    try:
-        return load_codebook().label(key, lang)
-    except KeyError:
-        return key
-
-
-templates.env.globals["event_label"] = event_label
 PAGE_SIZE = 50
-
-
-def _user(request: Request, node: Node) -> tuple[User, Principal] | None:
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        return None
-    with node.db.session() as session:
-        user = session.get(User, user_id)
-    if user is None or not user.active or request.session.get("org") != user.org_id:
-        request.session.clear()
-        return None
-    return user, principal_of(user)
-
-
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    node: Node = request.app.state.node
-    context.setdefault("user", None)
-    context.update(request=request, org_name=node.org_name, csrf=request.session.get("csrf", ""))
-    return templates.TemplateResponse(request, name, context, status_code=status)
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+GEO_LAYERS = frozenset({"borders", "towns"})
+SINCE_KEY = "since"
 
 
 def install(app: FastAPI) -> None:
@@ -71,7 +45,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request, next: str = "/") -> HTMLResponse:
-        return _render(request, "login.html", next=_safe_next(next), error=None)
+        return render(request, "login.html", next=safe_next(next), error=None)
 
     @app.post("/login", include_in_schema=False)
     def login_submit(
@@ -79,56 +53,99 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         node: Node = request.app.state.node
         client = request.client.host if request.client else ""
+        with node.db.session() as session:
+            previous = session.scalar(select(User.last_login_at).where(User.username == username))
         try:
             user = login(node, username, password, source=f"web:{client}")
-        except Unauthenticated as exc:
-            return _render(
+        except Unauthenticated:
+            i18n.set_language(language_of(request))
+            return render(
                 request,
                 "login.html",
                 status=401,
-                next=_safe_next(next),
-                error=exc.message,
+                next=safe_next(next),
+                error=i18n.gettext("Wrong username or password."),
                 username=username,
             )
         start_session(request, user)
-        return RedirectResponse(_safe_next(next), status_code=303)
+        if previous is not None:
+            request.session[SINCE_KEY] = previous.isoformat()
+        response = RedirectResponse(safe_next(next), status_code=303)
+        response.set_cookie(LANG_COOKIE, user.language, max_age=365 * 86400, samesite="strict")
+        return response
 
     @app.post("/logout", include_in_schema=False)
-    def logout(request: Request, csrf: str = Form("")) -> Response:
-        if hmac.compare_digest(str(request.session.get("csrf", "")), csrf):
+    async def logout(request: Request) -> Response:
+        form = await request.form()
+        if csrf_ok(request, form):
             user_id = request.session.get("user_id")
             if user_id is not None:
                 logout_user(request.app.state.node, int(user_id), source="web")
             request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
+    @app.post("/language", include_in_schema=False)
+    async def choose_language(request: Request) -> Response:
+        """The language sticks: on the account when signed in, in a cookie before."""
+        form = await request.form()
+        lang = i18n.normalize_language(str(form.get("lang", ""))) or i18n.DEFAULT_LANGUAGE
+        target = safe_next(str(form.get("next", "/")))
+        viewer = current_viewer(request)
+        if viewer is not None:
+            if not csrf_ok(request, form):
+                return RedirectResponse(target, status_code=303)
+            node: Node = request.app.state.node
+            with node.db.transaction() as session:
+                user = session.get(User, viewer.user.id)
+                if user is not None:
+                    user.language = lang
+            request.session["lang"] = lang
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
+        return response
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request) -> Response:
         node: Node = request.app.state.node
-        who = _user(request, node)
-        if who is None:
-            return _login_redirect(request)
-        user, principal = who
+        viewer = current_viewer(request)
+        if viewer is None:
+            return login_redirect(request)
+        filters = IncidentFilters.from_query(request.query_params)
+        flt, errors = filters.to_filter()
+        since = _since(request)
+        principal = viewer.principal
         with node.db.session() as session:
             names = org_names(session)
-            incidents = queries.ObjectFilter(types=("incident",))
-            by_type = queries.aggregate(session, principal, incidents, "event_type")
-            by_country = queries.aggregate(session, principal, incidents, "country")
-            by_originator = queries.aggregate(
-                session, principal, queries.ObjectFilter(), "originator"
-            )
-            recent = queries.list_objects(session, principal, incidents, limit=15).items
-            total = queries.count_objects(session, principal, queries.ObjectFilter())
-        return _render(
+            by_type = queries.aggregate(session, principal, flt, "event_type")
+            by_country = queries.aggregate(session, principal, flt, "country")
+            recent = queries.by_start(session, principal, flt, limit=12)
+            total = queries.count_objects(session, principal, flt)
+            shared = queries.ObjectFilter(not_originator=node.org_id, added_after=since)
+            partners = queries.aggregate(session, principal, shared, "originator")
+            partner_incidents = queries.list_objects(
+                session,
+                principal,
+                queries.ObjectFilter(
+                    types=("incident",), not_originator=node.org_id, added_after=since
+                ),
+                limit=8,
+            ).items
+        return render(
             request,
             "dashboard.html",
-            user=user,
+            viewer,
+            filters=filters,
+            periods=list(PERIODS),
+            errors=errors,
             by_type=by_type,
             by_country=by_country,
-            by_originator=by_originator,
             recent=recent,
-            names=names,
             total=total,
+            names=names,
+            since=since,
+            partners=partners,
+            partner_incidents=partner_incidents,
+            max_type=max((g["count"] for g in by_type), default=0),
         )
 
     @app.get("/objects", response_class=HTMLResponse, include_in_schema=False)
@@ -143,10 +160,9 @@ def install(app: FastAPI) -> None:
         cursor: str = "",
     ) -> Response:
         node: Node = request.app.state.node
-        who = _user(request, node)
-        if who is None:
-            return _login_redirect(request)
-        user, principal = who
+        viewer = current_viewer(request)
+        if viewer is None:
+            return login_redirect(request)
         flt = queries.ObjectFilter(
             types=(type,) if type else (),
             text=q or None,
@@ -160,51 +176,49 @@ def install(app: FastAPI) -> None:
             names = org_names(session)
             try:
                 page = queries.list_objects(
-                    session, principal, flt, limit=PAGE_SIZE, cursor=cursor or None
+                    session, viewer.principal, flt, limit=PAGE_SIZE, cursor=cursor or None
                 )
-                total = queries.count_objects(session, principal, flt)
+                total = queries.count_objects(session, viewer.principal, flt)
             except HoggarError as exc:
                 page, total, error = queries.Page([], None), 0, exc.message
-        return _render(
+        filters = {
+            "type": type,
+            "q": q,
+            "country": country,
+            "originator": originator,
+            "tlp": tlp,
+            "event_type": event_type,
+        }
+        return render(
             request,
             "objects.html",
-            user=user,
+            viewer,
             page=page,
             total=total,
             names=names,
-            filters={
-                "type": type,
-                "q": q,
-                "country": country,
-                "originator": originator,
-                "tlp": tlp,
-                "event_type": event_type,
-            },
+            filters=filters,
             error=error,
         )
 
     @app.get("/objects/{stix_id}", response_class=HTMLResponse, include_in_schema=False)
     def object_detail(request: Request, stix_id: str) -> Response:
         node: Node = request.app.state.node
-        who = _user(request, node)
-        if who is None:
-            return _login_redirect(request)
-        user, principal = who
+        viewer = current_viewer(request)
+        if viewer is None:
+            return login_redirect(request)
         with node.db.session() as session:
             names = org_names(session)
             try:
-                versions = queries.get_versions(session, principal, stix_id)
-                row = queries.get_version_row(session, principal, stix_id)
-            except NotFound as exc:
-                return _render(
-                    request, "not_found.html", status=404, user=user, message=exc.message
-                )
-            recipients = queries.recipients_of(session, principal, row)
+                versions = queries.get_versions(session, viewer.principal, stix_id)
+                row = queries.get_version_row(session, viewer.principal, stix_id)
+            except NotFound:
+                return not_found(request, viewer)
+            recipients = queries.recipients_of(session, viewer.principal, row)
         current = versions[-1]
-        return _render(
+        return render(
             request,
             "object.html",
-            user=user,
+            viewer,
             obj=current,
             versions=versions,
             names=names,
@@ -215,9 +229,32 @@ def install(app: FastAPI) -> None:
             title=display_name(current) or stix_id,
         )
 
+    @app.get("/codebook", response_class=HTMLResponse, include_in_schema=False)
+    def codebook_page(request: Request) -> Response:
+        viewer = current_viewer(request)
+        if viewer is None:
+            return login_redirect(request)
+        return render(request, "codebook.html", viewer)
 
-def _safe_next(target: str) -> str:
-    """Only same-site paths: never redirect to another host after sign-in."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
+    @app.get("/geo/{layer}.geojson", include_in_schema=False)
+    def geo_layer(request: Request, layer: str) -> Response:
+        """Packaged base layers (country borders, towns): public data, served offline."""
+        if layer not in GEO_LAYERS or current_viewer(request) is None:
+            return Response(status_code=404)
+        data = resources.files("hoggar.geo").joinpath(f"data/{layer}.geojson").read_bytes()
+        return Response(
+            data,
+            media_type="application/geo+json",
+            headers={"Cache-Control": "private, max-age=86400"},
+        )
+
+    incidents.install(app)
+    groups.install(app)
+
+
+def _since(request: Request) -> datetime | None:
+    raw: Any = request.session.get(SINCE_KEY)
+    try:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Places and borders shipped with Hoggar."""

@@ -1,0 +1,116 @@
+"""Armed-group pages: the groups the reader may see, with aliases and linked incidents."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+
+from hoggar import i18n
+from hoggar.incidents import service
+from hoggar.kernel.errors import NotFound
+from hoggar.node.context import Node
+from hoggar.orgs.service import org_names
+from hoggar.stix import queries
+from hoggar.stix.projections import fold_text
+from hoggar.web.common import current_viewer, language_of, login_redirect, not_found, render
+
+
+def install(app: FastAPI) -> None:
+    @app.get("/groups", response_class=HTMLResponse, include_in_schema=False)
+    def group_list(request: Request, q: str = "") -> Response:
+        node: Node = request.app.state.node
+        viewer = current_viewer(request)
+        if viewer is None:
+            return login_redirect(request)
+        lang = language_of(request)
+        with node.db.session() as session:
+            groups = service.visible_groups(session, viewer.principal)
+            counts = {
+                g["id"]: queries.count_objects(
+                    session,
+                    viewer.principal,
+                    queries.ObjectFilter(types=("incident",), group=g["id"]),
+                )
+                for g in groups
+            }
+        words = fold_text(q).split()
+        rows = []
+        for g in groups:
+            names = service.names_of(g)
+            haystack = fold_text(" ".join(v for vs in names.values() for v in vs))
+            if words and not all(w in haystack for w in words):
+                continue
+            rows.append(
+                {
+                    "id": g["id"],
+                    "name": service.local_name(g, lang),
+                    "aliases": [v for vs in names.values() for v in vs][:8],
+                    "type": g["type"],
+                    "incidents": counts[g["id"]],
+                }
+            )
+        return render(request, "groups.html", viewer, rows=rows, q=q)
+
+    @app.get("/groups/{stix_id}", response_class=HTMLResponse, include_in_schema=False)
+    def group_detail(request: Request, stix_id: str) -> Response:
+        node: Node = request.app.state.node
+        viewer = current_viewer(request)
+        if viewer is None:
+            return login_redirect(request)
+        lang = language_of(request)
+        i18n.set_language(lang)
+        with node.db.session() as session:
+            try:
+                group = queries.get_object(session, viewer.principal, stix_id)
+            except NotFound:
+                return not_found(request, viewer)
+            if group.get("type") not in service.GROUP_TYPES:
+                return not_found(request, viewer)
+            flt = queries.ObjectFilter(types=("incident",), group=stix_id)
+            incidents = queries.by_start(session, viewer.principal, flt, limit=100)
+            total = queries.count_objects(session, viewer.principal, flt)
+            by_type = queries.aggregate(session, viewer.principal, flt, "event_type")
+            by_country = queries.aggregate(session, viewer.principal, flt, "country")
+            related = service.pointing_at(
+                session, viewer.principal, stix_id, ("relationship",), role="target"
+            ) + service.pointing_at(
+                session, viewer.principal, stix_id, ("relationship",), role="source"
+            )
+            related = [r for r in related if r.get("relationship_type") != "attributed-to"]
+            other_ids = [
+                r["target_ref"] if r.get("source_ref") == stix_id else r["source_ref"]
+                for r in related
+            ]
+            others = (
+                {
+                    o["id"]: service.local_name(o, lang)
+                    for o in queries.list_objects(
+                        session, viewer.principal, queries.ObjectFilter(ids=other_ids), limit=200
+                    ).items
+                }
+                if other_ids
+                else {}
+            )
+            names = org_names(session)
+        return render(
+            request,
+            "group.html",
+            viewer,
+            group=group,
+            title=service.local_name(group, lang),
+            names_by_lang=service.names_of(group),
+            incidents=incidents,
+            total=total,
+            by_type=by_type,
+            by_country=by_country,
+            related=[
+                (
+                    r,
+                    others.get(
+                        r["target_ref"] if r.get("source_ref") == stix_id else r["source_ref"]
+                    ),
+                )
+                for r in related
+            ],
+            names=names,
+        )
