@@ -202,6 +202,17 @@ def test_report_in_arabic_share_with_mali_and_niger_sees_nothing(
     assert mali.locator(f'a[href="/incidents/{sid}"]').count() == 1
     mali.goto(f"{ml.server.url}/map")
     assert _wait_map(mali) == 1
+    # Mali corroborates; Algeria reads the assessment after its next pull.
+    mali.goto(f"{ml.server.url}/incidents/{sid}")
+    mali.select_option("#o-opinion", "agree")
+    mali.fill("#o-explanation", "Même embuscade signalée par la patrouille de Tessalit.")
+    mali.click("#opinions button[type=submit]")
+    mali.wait_for_url(re.compile(r".*saved=1#opinions$"))
+    assert "Tessalit" in mali.inner_text("#opinions")
+    link(dz, ml)
+    assert sync.sync_peer(dz.node, "ml").ok
+    page.goto(f"{dz.server.url}/incidents/{sid}")
+    assert "Tessalit" in page.inner_text("#opinions")
 
     niger = _page(chromium)
     _sign_in(niger, ne.server.url, "analyst-ne")
@@ -251,6 +262,10 @@ def test_pages_fit_a_tablet_and_are_usable_from_the_keyboard(
             break
     else:
         pytest.fail("the title field cannot be reached with the keyboard")
+    page.fill("#f-place-search", "تمنراست")
+    page.click("#place-results button >> nth=0")
+    assert page.input_value("#f-latitude").startswith("22.78")
+    assert page.input_value("#f-country") == "DZ"
     unlabelled = page.evaluate(
         """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
              .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')

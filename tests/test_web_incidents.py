@@ -249,3 +249,33 @@ def test_codebook_page_lists_every_event_type_in_the_readers_language(web: httpx
         assert f'id="{key}"' in page.text
     assert "Enlèvement" in page.text
     _choose(web, "en")
+
+
+def test_the_place_finder_answers_from_the_gazetteer_in_any_script(
+    web: httpx.Client, shared_server: LiveServer
+) -> None:
+    for query in ("Tamanghasset", "تمنراست", "tamanraset"):
+        found = web.get("/geo/lookup", params={"q": query}).json()
+        assert found[0]["id"] == "hoggar:tamanrasset", (query, found[:2])
+        assert found[0]["country"] == "DZ" and abs(found[0]["lat"] - 22.785) < 0.01
+        assert found[0]["why"]
+    assert web.get("/geo/lookup", params={"q": ""}).json() == []
+    with httpx.Client(base_url=shared_server.url) as anonymous:
+        assert anonymous.get("/geo/lookup", params={"q": "Gao"}).status_code == 401
+
+
+def test_detail_proposes_the_same_event_and_fuses_it(web: httpx.Client, seeded: Seeded) -> None:
+    first = _create(web, seeded, name="Embuscade à Tin Zaouatine (patrouille)", killed="4")
+    second = _create(web, seeded, name="كمين تين زواتين", killed="6", start="2026-11-20 07:10")
+    page = html.unescape(web.get(f"/incidents/{first}").text)
+    section = page.split('id="h-fusion"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/incidents/{second}"' in section and "killed 4 vs 6" in section
+    r = web.post(
+        f"/incidents/{first}/fuse",
+        data={"csrf": _csrf(page), "other": second, "decision": "confirm"},
+    )
+    assert r.status_code == 303, r.text[-1500:]
+    page = html.unescape(web.get(f"/incidents/{second}").text)
+    fused = page.split('id="h-fusion"', 1)[1].split("</section>", 1)[0]
+    assert "Fused event:" in fused and "sources disagree" in fused
+    assert "4" in fused and "6" in fused

@@ -3,6 +3,7 @@
 from hoggar.audit.models import AuditEntry, AuditHead
 from hoggar.auth.models import ApiToken, User
 from hoggar.federation.models import BundleCursor, Peer, ReceivedBundle, TaxiiStatus
+from hoggar.fusion.models import FusionDecision
 from hoggar.orgs.models import NodeSetting, Organization
 from hoggar.stix.clock import ClockRow
 from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
@@ -13,6 +14,7 @@ __all__ = [
     "AuditHead",
     "BundleCursor",
     "ClockRow",
+    "FusionDecision",
     "NodeSetting",
     "ObjectIndex",
     "ObjectVersion",

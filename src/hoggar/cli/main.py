@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from hoggar import __version__
-from hoggar.cli import admin, data, federation
+from hoggar.cli import admin, data, federation, fusion, geo
 from hoggar.cli.common import (
     DEFAULT_DATA_DIR,
     DataDir,
@@ -43,6 +43,9 @@ app.command("export")(data.export_cmd)
 app.add_typer(federation.peer_app, name="peer")
 app.add_typer(federation.bundle_app, name="bundle")
 app.command("sync")(federation.sync_cmd)
+app.add_typer(geo.geo_app, name="geo")
+app.add_typer(geo.actors_app, name="actors")
+app.add_typer(fusion.fusion_app, name="fusion")
 
 
 def _version(value: bool) -> None:

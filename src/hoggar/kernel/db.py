@@ -63,6 +63,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # 64 MiB of page cache per connection (the default is 2 MiB): index pages of a
+    # node with a million records stay in memory instead of being re-read per insert.
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 

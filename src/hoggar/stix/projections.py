@@ -17,6 +17,7 @@ from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.jsonutil import loads_strict
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
+from hoggar.text.normalize import search_document
 
 _TEXT_PROPS = ("name", "description", "content", "abstract", "explanation", "opinion", "context")
 
@@ -34,11 +35,6 @@ def _num(value: Any) -> float | None:
 
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def fold_text(text: str) -> str:
-    """Case-folded text for the simple search index (issue 5 brings normalisation)."""
-    return " ".join(text.casefold().split())
 
 
 def display_name(obj: Mapping[str, Any]) -> str | None:
@@ -76,7 +72,7 @@ def project(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "stix_type": obj.get("type"),
         "name": display_name(obj),
-        "search_text": fold_text(" ".join(texts)),
+        "search_text": search_document(texts),
         "lang": inc.get("narrative_lang") or obj.get("lang"),
         "country": country.upper()[:2] if isinstance(country, str) and country else None,
         "event_type": inc.get("event_type"),

@@ -17,7 +17,7 @@ from hoggar.sharing.markings import TLP_BY_ID, builtin_marking_object
 from hoggar.sharing.rule import Principal, current_visible_to, visible_to
 from hoggar.stix.extensions import DEFINITIONS, HOGGAR_IDENTITY
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion, VersionRelease
-from hoggar.stix.projections import fold_text
+from hoggar.stix.search import query_terms, text_matches
 
 MAX_PAGE = 1000
 GROUPABLE = {
@@ -49,6 +49,7 @@ class ObjectFilter:
     include_revoked: bool = False
     ids: Sequence[str] = ()
     group: str | None = None  # incidents attributed to this group (actor_refs or relationship)
+    fused_once: bool = False  # leave out reports marked duplicate-of another (readable) one
 
 
 @dataclass
@@ -115,10 +116,10 @@ def _filtered(stmt: Select[Any], principal: Principal, flt: ObjectFilter) -> Sel
         stmt = stmt.where(ObjectIndex.start_at < flt.start_before)
     if flt.group:
         stmt = stmt.where(ObjectVersion.stix_id.in_(attributed_to(principal, flt.group)))
-    if flt.text:
-        for word in fold_text(flt.text).split():
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(ObjectIndex.search_text.like(f"%{escaped}%", escape="\\"))
+    if flt.fused_once:
+        stmt = stmt.where(ObjectVersion.stix_id.not_in(duplicates(principal)))
+    if flt.text and query_terms(flt.text):
+        stmt = stmt.where(text_matches(flt.text))
     return stmt
 
 
@@ -144,6 +145,25 @@ def attributed_to(principal: Principal, group_id: str) -> CompoundSelect[Any]:
         )
     )
     return direct.union(via)
+
+
+def duplicates(principal: Principal) -> Select[Any]:
+    """Ids of reports that a duplicate-of relationship the principal may read marks as
+    another report of an event already counted (counting fused events once)."""
+    source, target, rel = aliased(ObjectLink), aliased(ObjectLink), aliased(ObjectVersion)
+    return (
+        select(source.ref_id)
+        .join(target, target.stix_id == source.stix_id)
+        .join(rel, rel.stix_id == source.stix_id)
+        .where(
+            source.role == "source",
+            target.role == "target",
+            target.relationship_type == "duplicate-of",
+            rel.is_current.is_(True),
+            rel.revoked.is_(False),
+            visible_to(principal, rel),
+        )
+    )
 
 
 def _base(*columns: Any) -> Select[Any]:

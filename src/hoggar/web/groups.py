@@ -11,7 +11,7 @@ from hoggar.kernel.errors import NotFound
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.stix import queries
-from hoggar.stix.projections import fold_text
+from hoggar.text.matching import Entry, NameIndex, names_from
 from hoggar.web.common import current_viewer, language_of, login_redirect, not_found, render
 
 
@@ -33,13 +33,19 @@ def install(app: FastAPI) -> None:
                 )
                 for g in groups
             }
-        words = fold_text(q).split()
+        if q.strip():
+            index = NameIndex(
+                Entry(g["id"], service.local_name(g, lang), names_from(service.names_of(g)), data=g)
+                for g in groups
+            )
+            found = index.search(q, limit=len(groups) or 1, min_score=0.6)
+            matched = {c.id: c for c in found}
+            groups = [c.entry.data for c in found]
+        else:
+            matched = {}
         rows = []
         for g in groups:
             names = service.names_of(g)
-            haystack = fold_text(" ".join(v for vs in names.values() for v in vs))
-            if words and not all(w in haystack for w in words):
-                continue
             rows.append(
                 {
                     "id": g["id"],
@@ -47,6 +53,7 @@ def install(app: FastAPI) -> None:
                     "aliases": [v for vs in names.values() for v in vs][:8],
                     "type": g["type"],
                     "incidents": counts[g["id"]],
+                    "why": matched[g["id"]].explain() if g["id"] in matched else "",
                 }
             )
         return render(request, "groups.html", viewer, rows=rows, q=q)

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from hoggar import i18n
+from hoggar.fusion import service as fusion
 from hoggar.incidents import service
 from hoggar.incidents.form import OPINIONS, IncidentInput
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
@@ -253,6 +254,19 @@ def install(app: FastAPI) -> None:
 
         return await _add_to_incident(request, stix_id, write, "content", "#notes")
 
+    @app.post("/incidents/{stix_id}/fuse", include_in_schema=False)
+    async def fuse(request: Request, stix_id: str) -> Response:
+        """Confirm or reject a proposed match ("same event") with another report."""
+
+        def write(session: Session, node: Node, viewer: Viewer, form: FormData) -> None:
+            other = str(form.get("other", ""))
+            if form.get("decision") == "confirm":
+                fusion.confirm(session, node, viewer.principal, stix_id, other)
+            else:
+                fusion.reject(session, node, viewer.principal, stix_id, other)
+
+        return await _add_to_incident(request, stix_id, write, "fusion", "#fusion")
+
     @app.get("/map", response_class=HTMLResponse, include_in_schema=False)
     def map_page(request: Request) -> Response:
         node: Node = request.app.state.node
@@ -453,6 +467,14 @@ def _detail_page(
             view = service.view_incident(session, viewer.principal, stix_id)
         except NotFound:
             return not_found(request, viewer)
+        try:
+            candidates = fusion.find_candidates(session, viewer.principal, stix_id)
+        except HoggarError:
+            candidates = []  # no start time: nothing to match on
+        fused = [
+            (g, fusion.summary(session, viewer.principal, g))
+            for g in fusion.fused_with(session, viewer.principal, stix_id)
+        ]
     members = sorted(
         ((oid, name) for oid, name in names.items() if oid != node.org_id), key=lambda x: x[1]
     )
@@ -474,4 +496,6 @@ def _detail_page(
         group_links=[(g["id"], service.local_name(g, lang)) for g in view.groups],
         tlps=[t.value for t in TLP],
         saved=request.query_params.get("saved") == "1",
+        candidates=candidates,
+        fused=fused,
     )

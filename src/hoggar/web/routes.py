@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from hoggar.api.routes.accounts import start_session
 from hoggar.auth.models import User
 from hoggar.auth.service import login
 from hoggar.auth.service import logout as logout_user
+from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.kernel.errors import HoggarError, NotFound, Unauthenticated
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
@@ -112,6 +114,7 @@ def install(app: FastAPI) -> None:
             return login_redirect(request)
         filters = IncidentFilters.from_query(request.query_params)
         flt, errors = filters.to_filter()
+        flt = replace(flt, fused_once=True)  # an event reported by several states counts once
         since = _since(request)
         principal = viewer.principal
         with node.db.session() as session:
@@ -246,6 +249,34 @@ def install(app: FastAPI) -> None:
             data,
             media_type="application/geo+json",
             headers={"Cache-Control": "private, max-age=86400"},
+        )
+
+    @app.get("/geo/lookup", include_in_schema=False)
+    def geo_lookup(request: Request, q: str = "", country: str = "") -> Response:
+        """Gazetteer candidates for the incident form's place finder (public data)."""
+        viewer = current_viewer(request)
+        if viewer is None:
+            return JSONResponse({"detail": "sign in first"}, status_code=401)
+        node: Node = request.app.state.node
+        lang = language_of(request)
+        gazetteer = load_gazetteer(node.settings.data_dir)
+        found = gazetteer.lookup(q[:200], 8, country=country or None) if q.strip() else []
+        return JSONResponse(
+            [
+                {
+                    "id": c.id,
+                    "name": c.entry.data.name_in(lang),
+                    "country": c.entry.data.country,
+                    "country_name": i18n.country_name(c.entry.data.country, lang),
+                    "admin1": c.entry.data.admin1,
+                    "lat": c.entry.data.lat,
+                    "lon": c.entry.data.lon,
+                    "kind": c.entry.data.kind,
+                    "score": round(c.score, 3),
+                    "why": c.explain(),
+                }
+                for c in found
+            ]
         )
 
     incidents.install(app)

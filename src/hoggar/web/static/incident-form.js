@@ -47,6 +47,43 @@
     });
   });
 
+  // The gazetteer finder: any spelling, ranked, each result explained in its title.
+  var finder = document.getElementById("f-place-search");
+  var results = document.getElementById("place-results");
+  var timer = null;
+  function choose(place) {
+    var set = { "#f-latitude": place.lat, "#f-longitude": place.lon, "#f-country": place.country,
+                "#f-place_name": place.name, "#f-admin1": place.admin1 || "" };
+    Object.keys(set).forEach(function (sel) { form.querySelector(sel).value = set[sel]; });
+    results.replaceChildren();
+    finder.value = place.name;
+  }
+  function search() {
+    var q = finder.value.trim();
+    if (q.length < 2) { results.replaceChildren(); return; }
+    fetch("/geo/lookup?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (places) {
+        results.replaceChildren();
+        places.forEach(function (place) {
+          var li = document.createElement("li");
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "link";
+          button.textContent = place.name + " — " + (place.admin1 ? place.admin1 + ", " : "") + place.country_name;
+          button.title = place.why;
+          button.dataset.id = place.id;
+          button.addEventListener("click", function () { choose(place); });
+          li.appendChild(button);
+          results.appendChild(li);
+        });
+      });
+  }
+  if (finder) {
+    finder.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 200); });
+    finder.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); search(); } });
+  }
+
   var list = document.getElementById("preview-list");
   var none = document.getElementById("preview-none");
   var originator = list.firstElementChild.cloneNode(true);

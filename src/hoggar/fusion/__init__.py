@@ -1,0 +1,1 @@
+"""Fusion: the same event reported by several states, related incidents, alerts."""

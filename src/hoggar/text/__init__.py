@@ -1,0 +1,1 @@
+"""Text in three languages: normalisation, cross-script keys, name matching."""
