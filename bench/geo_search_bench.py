@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,8 @@ from hoggar.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTNER = "identity--0b7a9c2e-1d3f-4a5b-8c6d-7e8f9a0b1c2d"
+START = datetime(2019, 1, 1, tzinfo=UTC)
+SPAN_MIN = 7 * 365 * 24 * 60  # incidents spread over seven years
 EVENTS = [
     "Embuscade près de",
     "Attaque contre le poste de",
@@ -123,6 +126,13 @@ def synthetic_incidents(
                     INCIDENT_EXTENSION_ID: {
                         "extension_type": "property-extension",
                         "event_type": "battle",
+                        "sub_type": rng.choice(["ambush", "armed_clash", "attack_on_post"]),
+                        "start_time": format_stix(
+                            START + timedelta(minutes=rng.randrange(SPAN_MIN))
+                        ),
+                        "time_precision": "hour",
+                        "geo_precision": "town",
+                        "killed": rng.randint(0, 12),
                         "country": town.country,
                         "latitude": town.lat,
                         "longitude": town.lon,

@@ -1,5 +1,6 @@
 """Imports every domain's tables so that metadata (and Alembic) sees them all."""
 
+from hoggar.alerts.models import Alert, Delivery, WatchRule
 from hoggar.audit.models import AuditEntry, AuditHead
 from hoggar.auth.models import ApiToken, User
 from hoggar.federation.models import BundleCursor, Peer, ReceivedBundle, TaxiiStatus
@@ -9,11 +10,13 @@ from hoggar.stix.clock import ClockRow
 from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
 
 __all__ = [
+    "Alert",
     "ApiToken",
     "AuditEntry",
     "AuditHead",
     "BundleCursor",
     "ClockRow",
+    "Delivery",
     "FusionDecision",
     "NodeSetting",
     "ObjectIndex",
@@ -24,4 +27,5 @@ __all__ = [
     "TaxiiStatus",
     "User",
     "VersionRelease",
+    "WatchRule",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hoggar import __version__
-from hoggar.cli import admin, data, federation, fusion, geo
+from hoggar.cli import admin, alerts, data, federation, fusion, geo
 from hoggar.cli.common import (
     DEFAULT_DATA_DIR,
     DataDir,
@@ -46,6 +47,7 @@ app.command("sync")(federation.sync_cmd)
 app.add_typer(geo.geo_app, name="geo")
 app.add_typer(geo.actors_app, name="actors")
 app.add_typer(fusion.fusion_app, name="fusion")
+app.add_typer(alerts.alerts_app, name="alerts")
 
 
 def _version(value: bool) -> None:
@@ -116,15 +118,24 @@ def serve(
     """
     import uvicorn
 
+    from hoggar.alerts.runner import INTERVAL_ENV, AlertLoop
     from hoggar.api.app import create_app
 
     with opened(data_dir) as node:
         console.print(
             f"Hoggar node {node.org_name}: http://{host}:{port}/  (API docs: /api/openapi.json)"
         )
-        uvicorn.run(
-            create_app(node), host=host, port=port, log_level="warning", proxy_headers=False
-        )
+        interval = float(os.environ.get(INTERVAL_ENV, "30"))
+        loop = AlertLoop(node, interval, f"http://{host}:{port}") if interval > 0 else None
+        if loop:
+            loop.start()
+        try:
+            uvicorn.run(
+                create_app(node), host=host, port=port, log_level="warning", proxy_headers=False
+            )
+        finally:
+            if loop:
+                loop.stop()
 
 
 demo_app = typer.Typer(

@@ -1,0 +1,1 @@
+"""Watch rules and alerts: interface, e-mail and webhook, within releasability."""
