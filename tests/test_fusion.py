@@ -170,3 +170,69 @@ def test_a_rejected_pair_is_not_proposed_again(staff: tuple[dict[str, Member], S
     with js.node.db.session() as session:
         assert service.find_candidates(session, me, a) == []
         assert service.find_candidates(session, me, b) == []
+
+
+def test_related_patterns_are_proposed_and_linked(node: Any) -> None:
+    from hoggar.fusion.related import related_for
+    from incident_kit import seed_place_and_group
+
+    seeded = seed_place_and_group(node, [])
+
+    def report(**changes: Any) -> dict[str, Any]:
+        with node.db.transaction() as session:
+            form = ambush_form(seeded, **changes)
+            return incidents.report_incident(session, node, analyst(node), form)
+
+    kidnap = report(
+        event_type="violence_against_civilians",
+        sub_type="kidnapping",
+        killed="",
+        kidnapped="2",
+        start="2026-03-01",
+        time_precision="day",
+    )
+    release = report(
+        event_type="strategic_development",
+        sub_type="hostage_release",
+        killed="",
+        released="2",
+        start="2026-09-15",
+        time_precision="day",
+    )
+    first = report(sub_type="attack_on_post", start="2026-01-10")
+    second = report(sub_type="attack_on_post", start="2026-06-02")
+    seizure = {"event_type": "strategic_development", "sub_type": "drug_seizure", "killed": ""}
+    resin = report(**seizure, seized=(("cannabis resin", "2", "tonnes"),), start="2026-04-01")
+    more = report(
+        **seizure,
+        seized=(("cannabis resin", "800", "kg"),),
+        start="2026-05-10",
+        location_ref="",
+        latitude="22.78",
+        longitude="5.52",
+        country="DZ",
+    )
+    me = analyst(node)
+    with node.db.session() as session:
+        patterns = {(r.pattern, r.incident["id"]) for r in related_for(session, me, kidnap)}
+        assert ("kidnapping and release", release["id"]) in patterns
+        back = {(r.pattern, r.incident["id"]) for r in related_for(session, me, release)}
+        assert ("kidnapping and release", kidnap["id"]) in back
+        posts = {(r.pattern, r.incident["id"]) for r in related_for(session, me, first)}
+        assert ("repeated attacks on one place", second["id"]) in posts
+        route = {(r.pattern, r.incident["id"]) for r in related_for(session, me, resin)}
+        assert ("smuggling route", more["id"]) in route
+        assert all(p != "smuggling route" for p, _ in related_for_ids(session, me, first))
+    with node.db.transaction() as session:
+        rel = service.link_related(
+            session, node, me, kidnap["id"], release["id"], "kidnapping and release"
+        )
+    assert (
+        rel["relationship_type"] == "related-to" and rel["description"] == "kidnapping and release"
+    )
+
+
+def related_for_ids(session: Any, me: Principal, obj: dict[str, Any]) -> set[tuple[str, str]]:
+    from hoggar.fusion.related import related_for
+
+    return {(r.pattern, r.incident["id"]) for r in related_for(session, me, obj)}

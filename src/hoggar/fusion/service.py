@@ -253,3 +253,26 @@ def fused_with(session: Session, principal: Principal, stix_id: str) -> list[dic
         for g in pointing_at(session, principal, stix_id, ("grouping",))
         if g.get("context") == FUSED_CONTEXT
     ]
+
+
+def link_related(
+    session: Session, node: Node, principal: Principal, a: str, b: str, pattern: str
+) -> dict[str, Any]:
+    """Record, as this organization, that two incidents belong to one pattern."""
+    if not principal.can_write or principal.org_id != node.org_id:
+        raise PermissionDenied("Your role may read but not link records.")
+    queries.get_object(session, principal, a)
+    queries.get_object(session, principal, b)
+    return create_object(
+        session,
+        node,
+        principal,
+        {
+            "type": "relationship",
+            "relationship_type": "related-to",
+            "source_ref": a,
+            "target_ref": b,
+            "description": pattern[:200],
+        },
+        Sharing.parse("amber", []),
+    )

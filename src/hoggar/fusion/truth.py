@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import combinations
 
 from hoggar.fusion.score import DEFAULT_THRESHOLD, Facts, score_pair, search_window
+from hoggar.geo.borders import haversine_km
 from hoggar.geo.gazetteer import MEMBER_STATES, Place, load_gazetteer
 
 REPORTERS = [f"identity--0000000{i}-0000-4000-8000-000000000000" for i in range(8)]
@@ -191,8 +192,6 @@ def generate(events: int = 400, seed: int = 11, near_misses: float = 0.5) -> Tru
 
 
 def _km(a: Place, b: Place) -> float:
-    from hoggar.geo.borders import haversine_km
-
     return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 

@@ -222,11 +222,7 @@ def edit_incident(
     current = queries.get_object(session, principal, stix_id)
     if current.get("type") != "incident":
         raise NotFound(f"No incident {stix_id}.")
-    if current.get("created_by_ref") != node.org_id or principal.org_id != node.org_id:
-        raise PermissionDenied(
-            "Only the originating organization may issue new versions of this record; "
-            "add a note or an opinion instead."
-        )
+    _require_own(str(current.get("created_by_ref")), node, principal)
     checked = check(session, node, principal, inp)
     if not checked.ok:
         raise FormInvalid(checked)
@@ -408,12 +404,16 @@ def view_incident(session: Session, principal: Principal, stix_id: str) -> Incid
     )
 
 
-def require_originator(principal: Principal, node: Node, view: IncidentView) -> None:
-    if view.originator != node.org_id or principal.org_id != node.org_id or not principal.can_write:
+def _require_own(originator: str, node: Node, principal: Principal) -> None:
+    if originator != node.org_id or principal.org_id != node.org_id or not principal.can_write:
         raise PermissionDenied(
             "Only the originating organization may issue new versions of this record; "
             "add a note or an opinion instead."
         )
+
+
+def require_originator(principal: Principal, node: Node, view: IncidentView) -> None:
+    _require_own(view.originator, node, principal)
 
 
 def tlp_of(value: str | None) -> TLP | None:

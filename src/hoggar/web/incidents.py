@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 
 from hoggar import i18n
 from hoggar.fusion import service as fusion
+from hoggar.fusion.related import related_for
 from hoggar.incidents import service
 from hoggar.incidents.form import OPINIONS, IncidentInput
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
@@ -262,6 +263,9 @@ def install(app: FastAPI) -> None:
             other = str(form.get("other", ""))
             if form.get("decision") == "confirm":
                 fusion.confirm(session, node, viewer.principal, stix_id, other)
+            elif form.get("decision") == "relate":
+                pattern = str(form.get("pattern", "related"))
+                fusion.link_related(session, node, viewer.principal, stix_id, other, pattern)
             else:
                 fusion.reject(session, node, viewer.principal, stix_id, other)
 
@@ -475,6 +479,15 @@ def _detail_page(
             (g, fusion.summary(session, viewer.principal, g))
             for g in fusion.fused_with(session, viewer.principal, stix_id)
         ]
+        linked = {
+            r["target_ref"] if r["source_ref"] == stix_id else r["source_ref"]
+            for role in ("source", "target")
+            for r in service.pointing_at(
+                session, viewer.principal, stix_id, ("relationship",), role
+            )
+            if r.get("relationship_type") == "related-to"
+        }
+        related = related_for(session, viewer.principal, view.incident)
     members = sorted(
         ((oid, name) for oid, name in names.items() if oid != node.org_id), key=lambda x: x[1]
     )
@@ -498,4 +511,6 @@ def _detail_page(
         saved=request.query_params.get("saved") == "1",
         candidates=candidates,
         fused=fused,
+        related=related,
+        linked=linked,
     )
