@@ -171,12 +171,18 @@ def test_rule_criteria_are_checked_and_explained() -> None:
         border.check(incident(None, latitude=19.956, longitude=2.96)) is not None
     )  # Tin Zaouatine
     assert border.check(incident(None, latitude=22.785, longitude=5.523)) is None  # Tamanrasset
+    square = {"type": "Polygon", "coordinates": [[[2, 15], [3, 15], [3, 16.5], [2, 16.5], [2, 15]]]}
+    area = Criteria.parse({"area": square})
+    assert area.check(incident(None, latitude=15.9, longitude=2.4)) == ["inside the watched area"]
+    assert area.check(incident(None, latitude=18.4, longitude=1.4)) is None
+    assert Criteria.parse(json.loads(json.dumps(area.as_dict()))) == area  # stored and read back
     for bad, where in [
         ({}, "criteria"),
         ({"event_types": ["ambush"]}, "event_types"),
         ({"near": {"lat": 95, "lon": 0, "km": 5}}, "near"),
         ({"border": {"a": "DZ", "b": "TD", "km": 50}}, "border"),
         ({"min_killed": -1}, "min_killed"),
+        ({"area": {"type": "Point", "coordinates": [1, 2]}}, "area"),
     ]:
         with pytest.raises(Invalid) as err:
             Criteria.parse(bad)

@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from shapely.errors import GEOSException
+from shapely.geometry import Point, mapping, shape
+
 from hoggar.geo.borders import haversine_km, load_borders
 from hoggar.incidents.codebook import load_codebook
 from hoggar.kernel.errors import Invalid, Problem
@@ -39,6 +42,7 @@ class Criteria:
     min_killed: int = 0
     near: Near | None = None
     border: BorderBuffer | None = None
+    area: dict[str, Any] | None = None  # a GeoJSON Polygon or MultiPolygon (lon, lat)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in ((), 0, None)}
@@ -105,13 +109,24 @@ class Criteria:
             except (KeyError, TypeError, ValueError):
                 problems.append(Problem("border", "needs a, b (countries) and km (0 < km <= 500)"))
                 border = None
+        area = None
+        if raw.get("area"):
+            try:
+                geometry = shape(raw["area"])
+                if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
+                    raise ValueError(geometry.geom_type)
+                area = dict(mapping(geometry))
+            except (KeyError, TypeError, ValueError, AttributeError, GEOSException):
+                problems.append(Problem("area", "must be a valid GeoJSON Polygon or MultiPolygon"))
         if problems:
             raise Invalid("The watch rule has problems.", problems)
-        if not (event_types or sub_types or countries or groups or min_killed or near or border):
+        if not (
+            event_types or sub_types or countries or groups or min_killed or near or border or area
+        ):
             raise Invalid(
                 "A watch rule needs at least one criterion.", [Problem("criteria", "empty")]
             )
-        return cls(event_types, sub_types, countries, groups, min_killed, near, border)
+        return cls(event_types, sub_types, countries, groups, min_killed, near, border, area)
 
     def check(self, incident: Mapping[str, Any]) -> list[str] | None:
         """The reasons the incident matches, or None if it does not."""
@@ -159,4 +174,8 @@ class Criteria:
             if distance.km > self.border.km:
                 return None
             reasons.append(f"{distance.km:.0f} km from the {self.border.a}-{self.border.b} border")
+        if self.area:
+            if point is None or not shape(self.area).covers(Point(point[1], point[0])):
+                return None
+            reasons.append("inside the watched area")
         return reasons

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,6 +36,13 @@ def _criteria(form: Any, node: Node) -> dict[str, Any]:
             raise Invalid("Unknown place.", [])
         p = found[0].entry.data
         criteria["near"] = {"lat": p.lat, "lon": p.lon, "km": float(km), "label": p.name}
+    area = str(form.get("area", "")).strip()
+    if area:
+        try:
+            parsed = json.loads(area)
+        except json.JSONDecodeError as exc:
+            raise Invalid("The area is not JSON.", []) from exc
+        criteria["area"] = parsed.get("geometry", parsed) if isinstance(parsed, dict) else parsed
     pair = str(form.get("border", "")).strip().upper()
     if pair:
         a, _, b = pair.partition("-")
