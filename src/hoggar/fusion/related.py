@@ -17,16 +17,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hoggar.fusion.score import Facts
+from hoggar.fusion.service import nearby_incidents
 from hoggar.geo.borders import haversine_km
 from hoggar.incidents.codebook import load_codebook
 from hoggar.incidents.service import extension_of
-from hoggar.kernel.jsonutil import load_object
-from hoggar.sharing.rule import Principal, visible_to
-from hoggar.stix.models import ObjectIndex, ObjectVersion
+from hoggar.sharing.rule import Principal
 
 KIDNAPPINGS = {"kidnapping", "kidnapping_foreign_national"}
 ATTACKS = {"attack_on_post", "ambush", "ied", "suicide_attack", "rocket_mortar"}
@@ -59,37 +57,15 @@ def _nearby(
     after: timedelta,
     km: float,
 ) -> list[tuple[dict[str, Any], Facts, float]]:
-    stmt = (
-        select(ObjectVersion.body)
-        .join(ObjectIndex, ObjectIndex.version_pk == ObjectVersion.pk)
-        .where(
-            ObjectVersion.is_current.is_(True),
-            ObjectVersion.revoked.is_(False),
-            ObjectIndex.stix_type == "incident",
-            ObjectIndex.sub_type.in_(sorted(sub_types)),
-            ObjectIndex.start_at >= facts.start - before,
-            ObjectIndex.start_at <= facts.end + after,
-            ObjectVersion.stix_id != facts.id,
-            visible_to(principal),
-        )
-    )
-    if facts.lat is not None and facts.lon is not None:
-        dlat = km / 111.0
-        dlon = km / max(111.32 * math.cos(math.radians(facts.lat)), 1e-6)
-        stmt = stmt.where(
-            ObjectIndex.lat.between(facts.lat - dlat, facts.lat + dlat),
-            ObjectIndex.lon.between(facts.lon - dlon, facts.lon + dlon),
-        )
+    """Incidents of these sub-types in the window, with their distance (km)."""
     out = []
-    for body in session.scalars(stmt.limit(500)):
-        obj = load_object(body)
-        other = Facts.from_incident(obj)
-        if other is None:
-            continue
-        if None in (facts.lat, facts.lon, other.lat, other.lon):
+    for obj, other in nearby_incidents(
+        session, principal, facts, facts.start - before, facts.end + after, km, sub_types, 500
+    ):
+        if facts.lat is None or facts.lon is None or other.lat is None or other.lon is None:
             distance = 0.0 if facts.country and facts.country == other.country else math.inf
         else:
-            distance = haversine_km(facts.lat, facts.lon, other.lat, other.lon)  # type: ignore[arg-type]
+            distance = haversine_km(facts.lat, facts.lon, other.lat, other.lon)
         if distance <= km:
             out.append((obj, other, distance))
     return out

@@ -10,7 +10,9 @@ records the decision locally so the pair is not proposed again.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -76,6 +78,38 @@ def candidates_for(
     limit: int = 10,
 ) -> list[Candidate]:
     since, until, radius = search_window(facts)
+    rejected = {
+        (d.a, d.b)
+        for d in session.scalars(
+            select(FusionDecision).where(
+                FusionDecision.decision == "rejected",
+                (FusionDecision.a == facts.id) | (FusionDecision.b == facts.id),
+            )
+        )
+    }
+    found: list[Candidate] = []
+    for other, other_facts in nearby_incidents(session, principal, facts, since, until, radius):
+        if _pair(facts.id, other_facts.id) in rejected:
+            continue
+        match = score_pair(facts, other_facts)
+        if match.score >= threshold:
+            found.append(Candidate(other, match))
+    found.sort(key=lambda c: -c.match.score)
+    return found[:limit]
+
+
+def nearby_incidents(
+    session: Session,
+    principal: Principal,
+    facts: Facts,
+    since: datetime,
+    until: datetime,
+    km: float,
+    sub_types: Collection[str] = (),
+    limit: int = MAX_SCANNED,
+) -> Iterator[tuple[dict[str, Any], Facts]]:
+    """Other current incidents the principal may read that began in [since, until],
+    within a box of `km` around the report's point (anywhere if it has none)."""
     stmt = (
         select(ObjectVersion.body)
         .join(ObjectIndex, ObjectIndex.version_pk == ObjectVersion.pk)
@@ -89,33 +123,20 @@ def candidates_for(
             visible_to(principal),
         )
     )
+    if sub_types:
+        stmt = stmt.where(ObjectIndex.sub_type.in_(sorted(sub_types)))
     if facts.lat is not None and facts.lon is not None:
-        dlat = radius / 111.0
-        dlon = radius / max(111.32 * math.cos(math.radians(facts.lat)), 1e-6)
+        dlat = km / 111.0
+        dlon = km / max(111.32 * math.cos(math.radians(facts.lat)), 1e-6)
         stmt = stmt.where(
             ObjectIndex.lat.between(facts.lat - dlat, facts.lat + dlat),
             ObjectIndex.lon.between(facts.lon - dlon, facts.lon + dlon),
         )
-    rejected = {
-        (d.a, d.b)
-        for d in session.scalars(
-            select(FusionDecision).where(
-                FusionDecision.decision == "rejected",
-                (FusionDecision.a == facts.id) | (FusionDecision.b == facts.id),
-            )
-        )
-    }
-    found: list[Candidate] = []
-    for body in session.scalars(stmt.limit(MAX_SCANNED)):
-        other = load_object(body)
-        other_facts = Facts.from_incident(other)
-        if other_facts is None or _pair(facts.id, other_facts.id) in rejected:
-            continue
-        match = score_pair(facts, other_facts)
-        if match.score >= threshold:
-            found.append(Candidate(other, match))
-    found.sort(key=lambda c: -c.match.score)
-    return found[:limit]
+    for body in session.scalars(stmt.limit(limit)):
+        obj = load_object(body)
+        other = Facts.from_incident(obj)
+        if other is not None:
+            yield obj, other
 
 
 def _fused_group(
