@@ -213,6 +213,11 @@ def fill(node: Any, count: int, real: int, seed: int, batch: int = 2000) -> tupl
         done += len(objects)
         print(f"\r  stored {done:,}/{count:,}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    if node.db.engine.dialect.name == "postgresql":
+        # After a bulk load PostgreSQL plans with stale statistics until autovacuum's
+        # next ANALYZE (within a minute or so on a live node); do it at once here.
+        with node.db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return real_s, real
 
 
