@@ -5,7 +5,8 @@ holds its normalised words and their cross-script keys. A query matches an objec
 every word of the query is the beginning of one of its words, or has the same
 cross-script key as one of them: "tamanrasset", "Tamanghasset" and "تمنراست" find each
 other. SQLite answers from an FTS5 table kept in step with `stix_index` by triggers;
-PostgreSQL from a GIN index on `to_tsvector('simple', search_text)` (migration 0005).
+PostgreSQL from a GIN index on the stored column `search_vector` =
+`to_tsvector('simple', search_text)` (migrations 0005 and 0008).
 Both are only conditions: the releasability rule and every other filter still apply.
 """
 
@@ -85,7 +86,7 @@ def _postgresql(element: TextMatch, compiler: Any, **kw: Any) -> str:
     placeholder = compiler.process(param, **kw)
     return (
         "stix_versions.pk IN (SELECT i.version_pk FROM stix_index AS i WHERE "  # noqa: S608
-        f"to_tsvector('simple', i.search_text) @@ to_tsquery('simple', {placeholder}))"
+        f"i.search_vector @@ to_tsquery('simple', {placeholder}))"
     )
 
 
@@ -119,3 +120,9 @@ POSTGRESQL_DDL = [
     "USING gin (to_tsvector('simple', search_text))",
 ]
 POSTGRESQL_DROP = ["DROP INDEX IF EXISTS ix_stix_index_fts"]
+# Since migration 0008: the vector is a stored generated column (see that migration).
+POSTGRESQL_VECTOR_DDL = [
+    "ALTER TABLE stix_index ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_stix_index_fts ON stix_index USING gin (search_vector)",
+]
