@@ -134,3 +134,28 @@ def test_cli_lookup_near_where_and_eval() -> None:
     assert r.exit_code == 0, r.output
     scores = json.loads(r.output)
     assert scores["top1"] >= 0.95 and scores["top5"] >= 0.99
+
+
+def test_cli_actors_lookup_finds_a_group_the_node_may_read(tmp_path: Path) -> None:
+    from conftest import ADMIN_PASSWORD
+    from hoggar.kernel.settings import load_settings
+    from hoggar.node.service import init_node
+    from incident_kit import seed_place_and_group
+
+    node = init_node(
+        load_settings(tmp_path / "node"),
+        org_name="Algeria",
+        country="DZ",
+        admin_user="admin",
+        admin_password=ADMIN_PASSWORD,
+    )
+    seeded = seed_place_and_group(node, [])
+    node.close()
+    r = runner.invoke(
+        app, ["actors", "lookup", "القاعدة في بلاد المغرب", "-d", str(tmp_path / "node")]
+    )
+    assert r.exit_code == 0, r.output
+    flat = "".join(r.output.split())  # the table may wrap long cells
+    assert "Al-Qaeda" in flat and "partofthename" in flat and seeded.group[:8] in flat
+    r = runner.invoke(app, ["actors", "lookup", "zzqqxx", "-d", str(tmp_path / "node")])
+    assert r.exit_code == 1 and "no group matches" in r.output

@@ -15,7 +15,6 @@ from hoggar.geo.gazetteer import GazetteerError, load_gazetteer
 from hoggar.incidents import service
 from hoggar.sharing.rule import Principal, Role
 from hoggar.text.evaluation import evaluate, read_cases
-from hoggar.text.matching import Entry, NameIndex, names_from
 
 geo_app = typer.Typer(
     help="The offline gazetteer and borders.\n\nExample: hoggar geo lookup Tamanghasset",
@@ -251,11 +250,7 @@ def actors_lookup(
     with opened(data_dir) as node, node.db.session() as session:
         me = Principal(org_id=node.org_id, name="cli", role=Role.ANALYST)
         groups = service.visible_groups(session, me)
-    index = NameIndex(
-        Entry(g["id"], str(g.get("name") or g["id"]), names_from(service.names_of(g)), data=g)
-        for g in groups
-    )
-    found = index.search(name, limit)
+    found = service.group_index(groups).search(name, limit)
     if not found:
         raise fail(f"no group matches {name!r}")
     table = Table("score", "group", "id", "why")

@@ -144,11 +144,8 @@ def _fused_group(
 ) -> dict[str, Any] | None:
     """This organization's existing fused event holding any of these reports."""
     for stix_id in ids:
-        for grouping in pointing_at(session, principal, stix_id, ("grouping",)):
-            if (
-                grouping.get("context") == FUSED_CONTEXT
-                and grouping.get("created_by_ref") == node.org_id
-            ):
+        for grouping in fused_with(session, principal, stix_id):
+            if grouping.get("created_by_ref") == node.org_id:
                 return grouping
     return None
 

@@ -39,6 +39,7 @@ from hoggar.stix.authoring import (
 )
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
+from hoggar.text.matching import Entry, NameIndex, names_from
 
 GROUP_TYPES = ("intrusion-set", "threat-actor")
 LINK_TYPES = {"actor": "attributed-to", "location": "located-at"}
@@ -109,6 +110,19 @@ def visible_groups(session: Session, principal: Principal) -> list[dict[str, Any
 def visible_places(session: Session, principal: Principal) -> list[dict[str, Any]]:
     return _visible_current(
         session, principal, ("location",), ObjectIndex.country, ObjectIndex.name
+    )
+
+
+def group_index(groups: Sequence[Mapping[str, Any]], lang: str | None = None) -> NameIndex:
+    """A name index of these groups (every name and alias), labelled in `lang` if given."""
+    return NameIndex(
+        Entry(
+            g["id"],
+            local_name(g, lang) if lang else str(g.get("name") or g["id"]),
+            names_from(names_of(g)),
+            data=g,
+        )
+        for g in groups
     )
 
 

@@ -11,7 +11,6 @@ from hoggar.kernel.errors import NotFound
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.stix import queries
-from hoggar.text.matching import Entry, NameIndex, names_from
 from hoggar.web.common import current_viewer, language_of, login_redirect, not_found, render
 
 
@@ -34,11 +33,9 @@ def install(app: FastAPI) -> None:
                 for g in groups
             }
         if q.strip():
-            index = NameIndex(
-                Entry(g["id"], service.local_name(g, lang), names_from(service.names_of(g)), data=g)
-                for g in groups
+            found = service.group_index(groups, lang).search(
+                q, limit=len(groups) or 1, min_score=0.6
             )
-            found = index.search(q, limit=len(groups) or 1, min_score=0.6)
             matched = {c.id: c for c in found}
             groups = [c.entry.data for c in found]
         else:
