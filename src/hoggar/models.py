@@ -6,17 +6,21 @@ from hoggar.auth.models import ApiToken, User
 from hoggar.federation.models import BundleCursor, Peer, ReceivedBundle, TaxiiStatus
 from hoggar.fusion.models import FusionDecision
 from hoggar.orgs.models import NodeSetting, Organization
+from hoggar.sources.models import Article, Draft, Feed
 from hoggar.stix.clock import ClockRow
 from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
 
 __all__ = [
     "Alert",
     "ApiToken",
+    "Article",
     "AuditEntry",
     "AuditHead",
     "BundleCursor",
     "ClockRow",
     "Delivery",
+    "Draft",
+    "Feed",
     "FusionDecision",
     "NodeSetting",
     "ObjectIndex",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 
 from hoggar.alerts.service import SmtpConfig, deliver, run_rules
+from hoggar.kernel.loop import Periodic
 from hoggar.node.context import Node
 
 log = logging.getLogger("hoggar.alerts")
@@ -34,20 +34,8 @@ def run_once(node: Node, base_url: str = "") -> tuple[int, int]:
     return raised.alerts, sent.sent
 
 
-class AlertLoop(threading.Thread):
+class AlertLoop(Periodic):
     """Checks rules and deliveries every `interval` seconds until stopped."""
 
     def __init__(self, node: Node, interval: float, base_url: str = "") -> None:
-        super().__init__(name="hoggar-alerts", daemon=True)
-        self.node, self.interval, self.base_url = node, interval, base_url
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                run_once(self.node, self.base_url)
-            except Exception:  # a failed pass is logged and retried at the next one
-                log.exception("alert pass failed")
-
-    def stop(self) -> None:
-        self.stopped.set()
+        super().__init__("alerts", interval, lambda: run_once(node, base_url))

@@ -52,6 +52,10 @@ class Action(StrEnum):
     IMPORT = "bundle.import"
     EXPORT = "bundle.export"
     PROJECTIONS_REBUILD = "projections.rebuild"
+    SOURCE_INGEST = "source.ingest"
+    SOURCE_FEED = "source.feed_change"
+    DRAFT_ACCEPT = "source.draft_accept"
+    DRAFT_REJECT = "source.draft_reject"
 
 
 def _entry_hash(

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hoggar import __version__
-from hoggar.cli import admin, alerts, data, federation, fusion, geo
+from hoggar.cli import admin, alerts, data, federation, fusion, geo, sources
 from hoggar.cli.common import (
     DEFAULT_DATA_DIR,
     DataDir,
@@ -48,6 +48,7 @@ app.add_typer(geo.geo_app, name="geo")
 app.add_typer(geo.actors_app, name="actors")
 app.add_typer(fusion.fusion_app, name="fusion")
 app.add_typer(alerts.alerts_app, name="alerts")
+app.add_typer(sources.sources_app, name="sources")
 
 
 def _version(value: bool) -> None:
@@ -120,6 +121,7 @@ def serve(
 
     from hoggar.alerts.runner import INTERVAL_ENV, AlertLoop
     from hoggar.api.app import create_app
+    from hoggar.sources.runner import FEEDS_INTERVAL_ENV, FeedLoop
 
     with opened(data_dir) as node:
         console.print(
@@ -127,15 +129,19 @@ def serve(
         )
         interval = float(os.environ.get(INTERVAL_ENV, "30"))
         loop = AlertLoop(node, interval, f"http://{host}:{port}") if interval > 0 else None
-        if loop:
-            loop.start()
+        feeds_interval = float(os.environ.get(FEEDS_INTERVAL_ENV, "60"))
+        feeds = FeedLoop(node, feeds_interval) if feeds_interval > 0 else None
+        for background in (loop, feeds):
+            if background:
+                background.start()
         try:
             uvicorn.run(
                 create_app(node), host=host, port=port, log_level="warning", proxy_headers=False
             )
         finally:
-            if loop:
-                loop.stop()
+            for background in (loop, feeds):
+                if background:
+                    background.stop()
 
 
 demo_app = typer.Typer(

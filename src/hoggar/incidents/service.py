@@ -185,19 +185,27 @@ def _link(
 
 
 def report_incident(
-    session: Session, node: Node, principal: Principal, inp: IncidentInput
+    session: Session,
+    node: Node,
+    principal: Principal,
+    inp: IncidentInput,
+    external_references: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """Create an incident and its attributed-to / located-at relationships, shared alike."""
+    """Create an incident and its attributed-to / located-at relationships, shared alike.
+
+    `external_references` cite where it was read (an open-source article)."""
     checked = check(session, node, principal, inp)
     if not checked.ok:
         raise FormInvalid(checked)
     sharing = _sharing(checked, inp)
-    draft = {
+    draft: dict[str, Any] = {
         "type": "incident",
         "name": checked.name,
         "lang": checked.lang,
         "extensions": {INCIDENT_EXTENSION_ID: checked.extension},
     }
+    if external_references:
+        draft["external_references"] = [dict(r) for r in external_references]
     obj = create_object(session, node, principal, draft, sharing)
     for role, key in (("actor", "actor_refs"), ("location", "location_refs")):
         for target in checked.extension.get(key) or []:

@@ -22,6 +22,7 @@ from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.sharing.markings import TLP
+from hoggar.sources import service as sources
 from hoggar.stix import queries
 from hoggar.stix.authoring import Sharing
 from hoggar.web.common import (
@@ -142,7 +143,18 @@ def install(app: FastAPI) -> None:
             return login_redirect(request)
         lang = language_of(request)
         inp = IncidentInput(lang=lang, tlp="amber")
-        return _form_page(request, node, viewer, inp, {}, editing=None)
+        draft = request.query_params.get("draft", "")
+        if draft.isdigit():
+            try:
+                with node.db.session() as session:
+                    inp = sources.form_of_draft(session, node, viewer.principal, int(draft), lang)
+            except (NotFound, PermissionDenied):
+                return not_found(request, viewer)
+            except HoggarError as exc:
+                return _form_page(
+                    request, node, viewer, inp, {"": [i18n.Msg(exc.message)]}, None, status=409
+                )
+        return _form_page(request, node, viewer, inp, {}, editing=None, draft=draft)
 
     @app.post("/incidents/new", include_in_schema=False)
     async def create(request: Request) -> Response:
@@ -156,14 +168,22 @@ def install(app: FastAPI) -> None:
         if not csrf_ok(request, form):
             return _form_page(request, node, viewer, inp, _csrf_error(), editing=None, status=400)
 
+        draft = str(form.get("draft", ""))
+
         def write() -> dict[str, Any]:
             with node.db.transaction() as session:
+                if draft.isdigit():
+                    return sources.accept_draft(session, node, viewer.principal, int(draft), inp)
                 return service.report_incident(session, node, viewer.principal, inp)
 
         try:
             obj = await run_in_threadpool(write)
         except service.FormInvalid as exc:
-            return _form_page(request, node, viewer, inp, exc.errors, editing=None, status=422)
+            return _form_page(
+                request, node, viewer, inp, exc.errors, editing=None, status=422, draft=draft
+            )
+        except NotFound:
+            return not_found(request, viewer)
         except PermissionDenied as exc:
             return _form_page(
                 request, node, viewer, inp, {"": [i18n.Msg(exc.message)]}, None, status=403
@@ -439,6 +459,7 @@ def _form_page(
     errors: dict[str, list[i18n.Msg]],
     editing: dict[str, Any] | None,
     status: int = 200,
+    draft: str = "",
 ) -> HTMLResponse:
     lang = language_of(request)
     i18n.set_language(lang)
@@ -451,6 +472,7 @@ def _form_page(
         inp=inp,
         errors=errors,
         editing=editing,
+        draft=draft if draft.isdigit() else "",
         opinions=OPINIONS,
         **choices,
     )

@@ -23,7 +23,7 @@ from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.stix import queries
 from hoggar.stix.projections import display_name
-from hoggar.web import alerts, groups, incidents
+from hoggar.web import alerts, groups, incidents, sources
 from hoggar.web.common import (
     HERE,
     LANG_COOKIE,
@@ -282,6 +282,7 @@ def install(app: FastAPI) -> None:
     incidents.install(app)
     groups.install(app)
     alerts.install(app)
+    sources.install(app)
 
 
 def _since(request: Request) -> datetime | None:
