@@ -26,6 +26,7 @@ from incident_kit import Seeded, seed_place_and_group
 
 CHROMIUM = os.environ.get("HOGGAR_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "analyst-password-2026"
+ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "articles"
 ARTIFACTS = Path(
     os.environ.get("HOGGAR_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts")
 )
@@ -273,6 +274,60 @@ def test_pages_fit_a_tablet_and_are_usable_from_the_keyboard(
     )
     assert unlabelled == []
     _shot(page, "form-tablet-en")
+
+
+def test_open_source_review_in_arabic_and_nothing_leaves_before_acceptance(
+    world: tuple[dict[str, Member], Seeded], chromium: Any
+) -> None:
+    """Algeria's analyst pastes the 2010 article, sees the evidence highlighted, accepts
+    the Algiers meeting through the filled form and shares it with Mali; Mali receives
+    that incident and nothing else from the article (not the article, not the drafts)."""
+    members, _ = world
+    dz, ml = members["DZ"], members["ML"]
+    text = (ARTICLES / "ar-2010-cemoc-launch.txt").read_text(encoding="utf-8")
+    page = _page(chromium)
+    _sign_in(page, dz.server.url, "analyst-dz")  # type: ignore[union-attr]
+    _language(page, "ar")
+    page.goto(f"{dz.server.url}/sources")  # type: ignore[union-attr]
+    page.fill("#a-title", "إطلاق هيئة أركان عملياتية مشتركة بتمنراست")
+    page.fill("#a-source", "وكالة الأنباء الجزائرية")
+    page.fill("#a-published", "2010-04-21")
+    page.fill("#a-text", text)
+    page.click("form[action='/sources/articles'] button[type=submit]")
+    page.wait_for_url(re.compile(r".*/sources/\d+$"))
+    article_url = page.url
+    marks = page.locator(".source-text mark")
+    assert marks.count() >= 10
+    assert page.locator(".source-text mark.f-places", has_text="تمنراست").count() >= 1
+    assert page.locator(".source-text mark.f-time", has_text="12 أبريل الجاري").count() == 1
+    assert page.locator(".source-text mark.f-participants").count() >= 4
+    _shot(page, "sources-review-ar")
+    # The Algiers meeting's draft: accept it through the filled form.
+    card = page.locator("article.draft", has_text="الجزائر العاصمة").first
+    card.locator("a.button").click()
+    page.wait_for_url(re.compile(r".*/incidents/new\?draft=\d+$"))
+    assert page.input_value("#f-start") == "2010-04-12"
+    assert page.input_value("#f-sub_type") == "meeting"
+    assert page.input_value("#f-country") == "DZ"
+    assert "الجزائر" in page.input_value("#f-place_name")
+    page.select_option("#f-information_credibility", "2")
+    page.check(f'input[name="release_to"][value="{ml.org}"]')
+    page.click(".actions button[type=submit]")
+    page.wait_for_url(re.compile(r".*/incidents/incident--[0-9a-f-]+\?saved=1$"))
+    sid = re.search(r"(incident--[0-9a-f-]+)", page.url).group(1)  # type: ignore[union-attr]
+    page.goto(article_url)
+    assert page.locator(f'a[href="/incidents/{sid}"]').count() == 1
+    assert page.outside_requests == []
+    # Mali pulls from Algeria: the accepted incident arrives, the article does not.
+    assert sync.sync_peer(ml.node, "dz").ok
+    from hoggar.sources.models import Article
+    from hoggar.stix.models import ObjectVersion
+
+    with dz.node.db.session() as session:
+        report_id = session.query(Article.report_id).scalar()
+    with ml.node.db.session() as session:
+        ids = {r for (r,) in session.query(ObjectVersion.stix_id)}
+    assert sid in ids and report_id not in ids
 
 
 def test_screenshots_are_kept_for_the_docs() -> None:

@@ -17,6 +17,7 @@ from hoggar.node.context import Node
 from hoggar.orgs.service import list_orgs, public_key_of
 from hoggar.sharing.markings import ReleaseSet
 from hoggar.sharing.rule import Principal
+from hoggar.sources.models import Article, Draft
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.queries import ObjectFilter, count_objects, list_objects
 from hoggar.stix.signing import verify_object
@@ -127,6 +128,10 @@ def test_seed_demo_stores_everything_visible_to_algeria_and_adds_users(
         expected.setdefault(obj["type"], set()).add(obj["id"])
     algeria = Principal(org_id=node.org_id, name="t")
     with node.db.session() as session:
+        # The open-source review queue: one local report per article read (8).
+        queued = {a.report_id for a in session.query(Article)}
+        assert len(queued) == 8 and session.query(Draft).count() >= 8
+        expected["report"] |= queued
         for stix_type, ids in expected.items():
             flt = ObjectFilter(types=[stix_type])
             assert count_objects(session, algeria, flt) == len(ids), stix_type
@@ -177,7 +182,9 @@ def test_seed_demo_articles_are_arabic_reports(seeded: tuple[Node, dict[str, int
         page = list_objects(
             session, Principal(org_id=node.org_id, name="t"), ObjectFilter(types=["report"])
         )
-    reports = {r["published"][:4]: r for r in page.items}
+    reports = {
+        r["published"][:4]: r for r in page.items if "open-source" not in r.get("labels", [])
+    }
     assert set(reports) == {"2010", "2015"}
     assert reports["2010"]["published"] == "2010-04-21T00:00:00.000Z"
     assert "approximate" in reports["2015"]["description"]

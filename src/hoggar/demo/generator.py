@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import date
+from importlib import resources
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -133,6 +136,33 @@ def seed_demo(
             f"The demo scenario was refused: {len(report.rejected)} objects rejected.",
             [Problem(r.stix_id + p.where, p.message) for r in first for p in r.problems],
         )
+    _seed_open_sources(node)
     # Counted over the whole scenario, markings the node already held included, so
     # that seeding twice reports the same numbers.
     return dict(sorted(Counter(o["type"] for o in objects).items()))
+
+
+def _seed_open_sources(node: Node) -> None:
+    """The review queue: the two sample articles and a few composed wire stories, read
+    into drafts that wait for an analyst (stored once: seeding again adds nothing)."""
+    from hoggar.demo.reports import ARTICLES
+    from hoggar.sources.articles import ArticleIn, from_mapping
+    from hoggar.sources.runner import reader
+    from hoggar.sources.service import ingest_article
+
+    raw = resources.files("hoggar.demo").joinpath("data/open-sources.jsonl").read_text("utf-8")
+    articles = [
+        from_mapping(json.loads(line), f"open-sources.jsonl:{n}")
+        for n, line in enumerate(raw.splitlines(), 1)
+        if line.strip()
+    ]
+    for sample in ARTICLES:
+        text = resources.files("hoggar.demo").joinpath(f"data/{sample.file}").read_text("utf-8")
+        published = date.fromisoformat(sample.published[:10])
+        articles.append(
+            ArticleIn(sample.name, text.strip(), published, lang="ar", source_name="Sample article")
+        )
+    principal = reader(node)
+    for article in articles:
+        with node.db.transaction() as session:
+            ingest_article(session, node, principal, article)

@@ -69,7 +69,7 @@ def _months() -> dict[tuple[str, ...], int]:
                 if key and (width == "wide" or len(key[0]) >= 3):
                     out.setdefault(key, number)
     out.pop(("may",), None)  # added back below: "may" is also a verb; needs a day or year
-    out[("sept",)] = 9
+    out.pop(("sept",), None)  # "sept." is also "seven" in French
     out[("ابريل",)] = 4
     out[("افريل",)] = 4
     out[("اوت",)] = 8
@@ -133,6 +133,8 @@ def _day_number(norm: str) -> int | None:
 def _month_at(tokens: Sequence[Token], i: int) -> tuple[int, int] | None:
     """(month, tokens used) of a month name at i (one or two words, clitics allowed)."""
     months = _months()
+    if not 0 <= i < len(tokens):
+        return None
     if i + 1 < len(tokens):
         for f in _bare(tokens[i].norm):
             two = (f, tokens[i + 1].norm)
@@ -145,6 +147,8 @@ def _month_at(tokens: Sequence[Token], i: int) -> tuple[int, int] | None:
 
 
 def _weekday_at(tokens: Sequence[Token], i: int) -> int | None:
+    if not 0 <= i < len(tokens):
+        return None
     tok = tokens[i]
     days = _weekdays()
     for f, article in forms(tok.norm):
@@ -312,6 +316,73 @@ class _Scanner:
         if mode == "future":
             return self.add(i, k, _next_weekday(self.pub, weekday), "day", True, True)
         return self.add(i, k, _last_weekday(self.pub, weekday, mode == "past"), "day", True)
+
+    def day_range(self, i: int) -> int | None:
+        """ "du 2 au 8 juillet 2024", "من 2 إلى 8 جويلية", "2-8 July": the span's first day."""
+        j = i
+        if self.norm(j) in ("du", "from", "between", "entre", "من", "بين"):
+            j += 1
+        first = _day_number(self.norm(j))
+        if first is None:
+            return None
+        k = j + 1
+        if self.norm(k) in ("au", "to", "and", "et", "الي", "و", "حتي", "until"):
+            k += 1
+        elif j == i:
+            pass  # "2-8 July": the hyphen is not a word
+        else:
+            return None
+        last = _day_number(self.norm(k))
+        if last is None or last <= first:
+            return None
+        month = _month_at(self.t, k + 1)
+        if month is None:
+            return None
+        end = self._finish_day(i, k + 1 + month[1], first, month[0])
+        mention = self.out.pop()
+        span_days = last - first
+        precision = "day" if span_days == 0 else ("week" if span_days <= 7 else "month")
+        self.out.append(
+            DateMention(
+                mention.start,
+                precision,
+                mention.first,
+                mention.last,
+                mention.text_start,
+                mention.text_end,
+                mention.relative,
+                mention.future,
+            )
+        )
+        return end
+
+    def next_day(self, i: int) -> int | None:
+        """ "le lendemain", "the next day", "اليوم التالي": the day after the last date."""
+        words = self.norm(i), self.norm(i + 1), self.norm(i + 2)
+        used = 0
+        offset = 1
+        if words[:2] == ("meme", "jour") or words[:3] == ("the", "same", "day"):
+            used, offset = (2 if words[0] == "meme" else 3), 0
+        elif (words[0] in ("اليوم", "في") and words[1] in ("نفسه", "ذاته")) or words[:3] == (
+            "في",
+            "نفس",
+            "اليوم",
+        ):
+            used, offset = (3 if words[1] == "نفس" else 2), 0
+        elif words[0] == "lendemain":
+            used = 1
+        elif words[:3] in (("the", "next", "day"), ("the", "following", "day")):
+            used = 3
+        elif (words[0] in ("اليوم", "في") and words[1] in ("التالي", "الموالي", "الغد")) or (
+            words[0] == "next" and words[1] == "day"
+        ):
+            used = 2
+        if not used:
+            return None
+        previous = next((m for m in reversed(self.out) if m.start is not None), None)
+        if previous is None or previous.start is None or previous.precision != "day":
+            return self.add(i, i + used, None, "day", True)
+        return self.add(i, i + used, previous.start + timedelta(days=offset), "day", True)
 
     def day_month(self, i: int) -> int | None:
         day = _day_number(self.norm(i))
@@ -545,6 +616,8 @@ class _Scanner:
 
     def run(self) -> list[DateMention]:
         matchers = (
+            self.next_day,
+            self.day_range,
             self.relative_day,
             self.night,
             self.ago,

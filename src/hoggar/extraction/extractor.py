@@ -28,7 +28,7 @@ from hoggar.extraction.mentions import (
 )
 from hoggar.extraction.numbers import is_dual, read_number
 from hoggar.extraction.tokens import Token, forms, sentence_spans, tokenize
-from hoggar.geo.gazetteer import MEMBER_STATES, Gazetteer, load_gazetteer
+from hoggar.geo.gazetteer import MEMBER_STATES, Gazetteer, Place, load_gazetteer
 
 EXTRACTOR_VERSION = "1"
 Span = tuple[int, int]
@@ -44,14 +44,25 @@ _EVENT_TYPE = {
     "attack_on_civilians": "violence_against_civilians",
     "kidnapping": "violence_against_civilians",
     "kidnapping_foreign_national": "violence_against_civilians",
+    "grenade": "explosion_remote_violence",
+    "government_regains_territory": "battle",
+    "non_state_actor_overtakes_territory": "battle",
     "peaceful_protest": "protest",
+    "protest_with_intervention": "protest",
+    "excessive_force_against_protesters": "protest",
     "violent_demonstration": "riot",
+    "mob_violence": "riot",
 }
+_VIOLENT = frozenset({"battle", "explosion_remote_violence", "violence_against_civilians"})
 _MEETINGS = frozenset({"meeting", "agreement", "headquarters_or_base_established"})
 # Which sub-type a sentence is when it holds several triggers: the most specific first.
 _PRIORITY = (
     "suicide_attack",
+    "government_regains_territory",
+    "non_state_actor_overtakes_territory",
+    "disrupted_weapons_use",
     "ambush",
+    "grenade",
     "ied",
     "air_drone_strike",
     "rocket_mortar",
@@ -68,8 +79,12 @@ _PRIORITY = (
     "headquarters_or_base_established",
     "attack_on_civilians",
     "armed_clash",
+    "mob_violence",
     "violent_demonstration",
     "peaceful_protest",
+    "border_incursion",
+    "change_to_group_activity",
+    "recruitment",
     "arrest",
     "threat_statement",
 )
@@ -195,6 +210,7 @@ class _Count:
     token: int
     sentence: int
     civilian: bool = False
+    subset: bool = False  # "dont trois soldats", "بينهم": part of a count already made
 
 
 @dataclass
@@ -211,6 +227,10 @@ class _Sentence:
     counts: list[_Count] = field(default_factory=list)
     future: bool = False
     hq: bool = False
+    context: set[str] = field(default_factory=set)  # sub-types whose required words are here
+    civilian: bool = False
+    protest_intervention: bool = False
+    protest_force: bool = False
 
 
 def _trigger_lexicon() -> Lexicon[str]:
@@ -218,7 +238,7 @@ def _trigger_lexicon() -> Lexicon[str]:
     phrases = [
         (phrase, sub)
         for sub, by_lang in data.items()
-        if sub not in ("about", "weak")
+        if sub not in ("about", "weak", "requires", "civilian_victims")
         for phrases in by_lang.values()
         for phrase in phrases
     ]
@@ -242,17 +262,39 @@ class Extractor:
         self.victims = word_lexicon("victims")
         self.forces = word_lexicon("forces")
         self.future_cues = word_lexicon("future")
+        self.civilians: Lexicon[str] = Lexicon(
+            (w, lang) for lang, ws in trigger_data()["civilian_victims"].items() for w in ws
+        )
+        self.requires: Lexicon[str] = Lexicon(
+            (w, sub)
+            for sub, by_lang in trigger_data()["requires"].items()
+            for ws in by_lang.values()
+            for w in ws
+        )
+        self.protest_intervention = word_lexicon("protest_intervention")
+        self.protest_force = word_lexicon("protest_force")
         self.hq_nouns = word_lexicon("hq_nouns")
         self.region_cues = {w for w in lexicon_data()["region_cues"]}
         self.victim_stems = [w.rstrip("*") for w in lexicon_data()["victims"]["ar"]]
+        self.victims_singular = word_lexicon("victims_singular")
+        self.subset = word_lexicon("subset")
+        self.no_casualties: Lexicon[str] = Lexicon(
+            (w, kind)
+            for kind, by_lang in lexicon_data()["no_casualties"].items()
+            for ws in by_lang.values()
+            for w in ws
+        )
 
     # --- finding ---------------------------------------------------------------
 
     def _counts(self, tokens: Sequence[Token], taken: set[int]) -> list[_Count]:
-        cues = [h for h in self.count_cues.find(tokens)]
+        """Killed, wounded, kidnapped, released: each number with the cue it belongs to."""
+        cues = self.count_cues.find(tokens)
         cue_at = {i: h for h in cues for i in range(h.first, h.last)}
+        subset_at = {h.first for h in self.subset.find(tokens)}
         numbers: list[tuple[int, int, int]] = []  # (value, first, last)
         i = 0
+        after_number = False
         while i < len(tokens):
             if i in taken:
                 i += 1
@@ -261,13 +303,24 @@ class Extractor:
             if read is not None and read[0] < 100000:
                 numbers.append((read[0], i, i + read[1]))
                 i += read[1]
+                after_number = True
                 continue
-            if is_dual(tokens[i].norm, self.victim_stems):
+            # A dual ("جنديين") counts two, unless it is the plural after a number
+            # ("سبعة دركيين": the same ending).
+            if not after_number and is_dual(tokens[i].norm, self.victim_stems):
                 numbers.append((2, i, i + 1))
+            after_number = False
             i += 1
         out: list[_Count] = []
+        used_cues: set[int] = set()
         for value, first, last in numbers:
             sentence = tokens[first].sentence
+            near_victim = any(
+                self.victims.match_at(tokens, k) for k in range(last, min(last + 3, len(tokens)))
+            )
+            word_one = value == 1 and not tokens[first].norm[:1].isdigit()
+            if word_one and not (last < len(tokens) and self.victims.match_at(tokens, last)):
+                continue  # "un poste", "une attaque": an article, not a count
             best: tuple[int, Hit[str]] | None = None
             # The cue after the number ("5 soldats tués", "خمسة جنود قتلى") or before it
             # ("مقتل خمسة جنود", "killing five"), with victim words allowed between.
@@ -275,37 +328,61 @@ class Extractor:
             gap = 0
             while j < len(tokens) and tokens[j].sentence == sentence and gap <= 4:
                 if j in cue_at:
-                    best = (j - last, cue_at[j])
+                    # A cue that opens the next clause ("… وإصابة ثلاثة", "and wounding")
+                    # belongs to the number after it: it counts one further away.
+                    opens = tokens[j].norm.startswith("و") or tokens[j - 1].norm in ("and", "et")
+                    best = (j - last + 1 + int(opens), cue_at[j])
                     break
                 if not self.victims.match_at(tokens, j) and tokens[j].norm not in _FILLER:
                     gap += 1
                 j += 1
             j = first - 1
             gap = 0
-            while j >= 0 and tokens[j].sentence == sentence and gap <= 2:
+            # Arabic puts the verb first and the object late ("اختطف مسلحون مجهولون، مساء
+            # الجمعة، ثلاثة تجار"): further back when a victim noun follows the number.
+            reach = 4 if near_victim else 2
+            while j >= 0 and tokens[j].sentence == sentence and gap <= reach:
                 if j in cue_at:
-                    if best is None or first - j < best[0]:
-                        best = (first - j, cue_at[j])
+                    # "… tués et quatorze autres blessés": after "and", a new count.
+                    joined = any(tokens[k].norm in ("و", "et", "and") for k in range(j + 1, first))
+                    distance = first - j + int(joined) * 2
+                    if best is None or distance <= best[0]:
+                        best = (distance, cue_at[j])
                     break
                 if tokens[j].norm not in _FILLER:
                     gap += 1
                 j -= 1
-            # A number needs a victim word next to it unless the cue is right there.
-            near_victim = bool(self.victims.match_at(tokens, last)) if last < len(tokens) else False
             if best is None:
                 continue
-            if not near_victim and best[0] > 2 and tokens[first].norm.isdigit() is False:
+            if not near_victim and best[0] > 2 and not tokens[first].norm[:1].isdigit():
                 continue
             civilian = any(
                 tokens[k].norm.startswith(("civil", "مدني", "قروي", "villag"))
                 for k in range(last, min(last + 2, len(tokens)))
             )
             cue = best[1]
+            used_cues.add(cue.first)
             span = (tokens[first].start, max(tokens[last - 1].end, cue.end))
             if cue.first < first:
                 span = (cue.start, tokens[last - 1].end)
-            out.append(_Count(cue.value, value, span, first, sentence, civilian))
-        # "مقتل جندي", "un soldat tué": a singular victim noun right after a cue counts 1.
+            subset = any(k in subset_at for k in range(max(first - 3, 0), first))
+            out.append(_Count(cue.value, value, span, first, sentence, civilian, subset))
+        # "مقتل جندي", "tuant le chauffeur", "a soldier was killed": one victim, no number.
+        for cue in cues:
+            if cue.first in used_cues:
+                continue
+            k = cue.last
+            while k < len(tokens) and tokens[k].norm in _DETERMINERS and k < cue.last + 2:
+                k += 1
+            hit = self.victims_singular.match_at(tokens, k) if k < len(tokens) else []
+            if hit and tokens[k].sentence == tokens[cue.first].sentence:
+                end = hit[0].end
+                out.append(_Count(cue.value, 1, (cue.start, end), cue.first, tokens[k].sentence))
+        # "sans faire de victimes", "no casualties", "دون تسجيل خسائر": zero.
+        for h in self.no_casualties.find(tokens):
+            roles = ("killed", "wounded") if h.value == "both" else ("killed",)
+            for role in roles:
+                out.append(_Count(role, 0, (h.start, h.end), h.first, tokens[h.first].sentence))
         return out
 
     def _sentences(
@@ -340,6 +417,14 @@ class Extractor:
             sentences[c.sentence].counts.append(c)
         for h in self.hq_nouns.find(tokens):
             sentences[tokens[h.first].sentence].hq = True
+        for h in self.requires.find(tokens):
+            sentences[tokens[h.first].sentence].context.add(h.value)
+        for h in self.civilians.find(tokens):
+            sentences[tokens[h.first].sentence].civilian = True
+        for h in self.protest_intervention.find(tokens):
+            sentences[tokens[h.first].sentence].protest_intervention = True
+        for h in self.protest_force.find(tokens):
+            sentences[tokens[h.first].sentence].protest_force = True
         for h in self.future_cues.find(tokens):
             sentences[tokens[h.first].sentence].future = True
         return sentences
@@ -350,19 +435,30 @@ class Extractor:
         found = {h.value for h in s.triggers}
         # Refinements that need their base: a foreign victim needs a kidnapping, a
         # "launch" needs a headquarters or staff.
-        if "kidnapping" not in found:
-            found.discard("kidnapping_foreign_national")
+        for needy in trigger_data()["requires"]:
+            if needy in found and needy not in s.context:
+                found.discard(needy)
         if "headquarters_or_base_established" in found and not s.hq:
             found.discard("headquarters_or_base_established")
         if not found:
+            # Casualties are violence even without a verb for it ("douze civils tués").
+            if any(c.role == "killed" and c.value > 0 for c in s.counts):
+                found = {"attack_on_civilians" if s.civilian and not s.forces else "armed_clash"}
+                return next(iter(found)), [
+                    Hit(next(iter(found)), c.token, c.token + 1, c.span[0], c.span[1], "")
+                    for c in s.counts
+                    if c.role == "killed"
+                ][:1]
             return None
         chosen = next((sub for sub in _PRIORITY if sub in found), sorted(found)[0])
-        fighting = found & {"armed_clash", "attack_on_post"}
-        civilians = any(c.civilian for c in s.counts)
-        if chosen == "attack_on_civilians" and fighting and s.forces and not civilians:
-            chosen = "armed_clash" if "armed_clash" in found else "attack_on_post"
-        if chosen in ("armed_clash",) and "attack_on_civilians" in found and not s.forces:
+        # Violence on civilians when the victims are civilians and no force is named.
+        if chosen == "armed_clash" and s.civilian and not s.forces:
             chosen = "attack_on_civilians"
+        if chosen == "peaceful_protest":
+            if s.protest_force or any(c.role == "killed" for c in s.counts):
+                chosen = "excessive_force_against_protesters"
+            elif s.protest_intervention:
+                chosen = "protest_with_intervention"
         if chosen == "agreement" and "meeting" in found:
             signed = any(
                 h.value == "agreement" and h.phrase.startswith(("وقع", "توقيع", "sign"))
@@ -382,7 +478,10 @@ class Extractor:
             ).value
         if chosen == "arrest" and found & {"drug_seizure", "arms_seizure", "fuel_smuggling"}:
             chosen = next(x for x in _PRIORITY if x in found)
-        return chosen, [h for h in s.triggers if h.value == chosen]
+        hits = [h for h in s.triggers if h.value == chosen]
+        if not hits:  # a refinement: point at the trigger it refines
+            hits = [h for h in s.triggers if event_type_of(h.value) == event_type_of(chosen)]
+        return chosen, hits or s.triggers[:1]
 
     def _evidence(self, s: _Sentence, sub: str = "") -> int:
         """How many kinds of fact make this sentence a reported event, not talk."""
@@ -411,9 +510,20 @@ class Extractor:
                     groups[-1][1].append(s)  # "Le bilan est de cinq morts."
                 continue
             sub, hits = typed
+            previous = sentences[s.index - 1] if s.index else None
             if self._evidence(s, sub) < 1:
+                # "وتُوّج الاجتماع بتوقيع بروتوكول": an agreement right after its meeting
+                # takes the meeting's date and place.
+                follows = bool(groups) and groups[-1][1][-1] is previous
+                if not (sub in _MEETINGS and follows and previous is not None):
+                    continue
+                if self._continues(groups[-1], sub, s):
+                    groups[-1][1].append(s)
+                    groups[-1][2].extend(hits)
+                else:
+                    groups.append((sub, [previous, s], list(hits)))
                 continue
-            if groups and self._continues(groups[-1], sub, s):
+            if groups and self._continues(groups[-1], sub, s, _definite(hits, tokens)):
                 groups[-1][1].append(s)
                 groups[-1][2].extend(hits)
                 continue
@@ -425,11 +535,24 @@ class Extractor:
         return Extraction(language, published, drafts, notes)
 
     def _continues(
-        self, group: tuple[str, list[_Sentence], list[Hit[str]]], sub: str, s: _Sentence
+        self,
+        group: tuple[str, list[_Sentence], list[Hit[str]]],
+        sub: str,
+        s: _Sentence,
+        definite: bool = False,
     ) -> bool:
+        """Whether sentence `s` goes on about the event of `group`. A definite mention of
+        violence ("the attack", "l'attaque", "الهجوم") right after one refers back to it,
+        even with another date (the date of a claim or a statement)."""
         prev_sub, sents, _ = group
         if s.index - sents[-1].index > 1 or s.future != sents[-1].future:
             return False
+        prev_places = {p.hit.value for x in sents for p in x.places}
+        new_places = {p.hit.value for p in s.places}
+        places_conflict = bool(prev_places and new_places and not prev_places & new_places)
+        violent = {event_type_of(prev_sub), event_type_of(sub)} <= _VIOLENT
+        if definite and violent and not places_conflict:
+            return True
         if event_type_of(prev_sub) != event_type_of(sub):
             return False
         if prev_sub in _MEETINGS and sub in _MEETINGS and prev_sub != sub:
@@ -440,9 +563,7 @@ class Extractor:
         new_dates = {d.start for d in s.dates if d.start}
         if prev_dates and new_dates and not prev_dates & new_dates:
             return False
-        prev_places = {p.hit.value for x in sents for p in x.places}
-        new_places = {p.hit.value for p in s.places}
-        return not (prev_places and new_places and not prev_places & new_places)
+        return not places_conflict
 
     def _draft(
         self,
@@ -476,33 +597,35 @@ class Extractor:
                     [(d.text_start, d.text_end)],
                 )
         # Places: the most specific, nearest the trigger first.
+        # Places: where it happened is the place named nearest the trigger; a region
+        # named to situate it ("dans la région de Tombouctou", "بمنطقة كيدال") is context
+        # unless nothing more precise is given; a second place counts when it is listed
+        # with the first ("بين غاو وأنسونغو", "à Béchar et Tindouf").
         region_before = {
             p.hit.first
             for s in sents
             for p in s.places
-            if p.hit.first > 0
-            and any(f in self.region_cues for f, _ in forms(tokens[p.hit.first - 1].norm))
+            if any(
+                f in self.region_cues
+                for k in range(max(p.hit.first - 2, 0), p.hit.first)
+                for f, _ in forms(tokens[k].norm)
+            )
         }
         place_hits = sorted(
-            (p for s in sents for p in s.places), key=lambda p: distance(p.hit.first)
+            (p for s in sents for p in s.places),
+            key=lambda p: (p.hit.first in region_before, distance(p.hit.first)),
         )
-        chosen_places = []
-        seen: set[str] = set()
+        chosen_places: list[tuple[Place, PlaceHit]] = []
         for p in place_hits:
             place = best_place(p, countries_named, p.hit.first in region_before)
-            if place.id in seen:
+            if any(place.id == c[0].id for c in chosen_places):
                 continue
-            seen.add(place.id)
+            if chosen_places and not _listed_with(chosen_places[0][1].hit, p.hit, tokens):
+                continue
             chosen_places.append((place, p))
-        # Prefer a town to the region it is in when both are named.
-        towns = [x for x in chosen_places if x[0].kind != "admin1"]
-        if towns:
-            chosen_places = (
-                towns + [x for x in chosen_places if x[0].kind == "admin1" and x not in towns][:0]
-            )
         places = [
             Evidence(pl.id, [(p.hit.start, p.hit.end)], pl.name_in("en"))
-            for pl, p in chosen_places[:2]
+            for pl, p in chosen_places[:3]
         ]
         # Country: the place's, else a country named with a locative cue, else a force's.
         country = None
@@ -525,7 +648,10 @@ class Extractor:
                     next(a for a in actors if a.value == g.value.id).spans.append((g.start, g.end))
         force_states = self._force_states(sents, tokens)
         if sub not in _MEETINGS:
-            if not force_states and any(s.forces for s in sents):
+            # A force named without a nationality ("the army", "مفرزة للجيش") is the
+            # state's where it happened — except where forces are only talked about.
+            acting = sub not in ("threat_statement", "change_to_group_activity", "recruitment")
+            if acting and not force_states and any(s.forces for s in sents):
                 code = country.value if country else None
                 if code in MEMBER_STATES:
                     f = next(f for s in sents for f in s.forces)
@@ -546,7 +672,9 @@ class Extractor:
         if sub in _MEETINGS:
             listed = _coordinated([h for h in states if h.value[0] == "country"], tokens)
             chosen_states = listed or [
-                h for h in first.states if h.value[0] in ("country", "demonym")
+                h
+                for h in first.states
+                if h.value[0] in ("country", "demonym") and not _locative(tokens, h.first)
             ]
             for h in chosen_states:
                 code = h.value[1]
@@ -559,18 +687,20 @@ class Extractor:
                 pl, p = chosen_places[0]
                 country = Evidence(pl.country, [(p.hit.start, p.hit.end)], pl.country)
             mentioned, actors = actors, []
-        # Counts: per role, the largest stated in the event.
+        # Counts: per role, the sum of what the event's sentences state ("four soldiers
+        # … 13 assailants were killed" is 17), leaving out parts of a count already made
+        # ("dont trois soldats"); zero only when the text says so and gives no number.
         counts: dict[str, Evidence] = {}
         for s in sents:
             for c in s.counts:
-                if c.role not in COUNT_ROLES:
+                if c.role not in COUNT_ROLES or c.subset:
                     continue
-                role = c.role
-                if sub == "hostage_release" and role == "kidnapped":
-                    role = "released"
+                role = "released" if sub == "hostage_release" and c.role == "kidnapped" else c.role
                 current = counts.get(role)
-                if current is None or c.value > current.value:
+                if current is None or current.value == 0:
                     counts[role] = Evidence(c.value, [c.span])
+                elif c.value > 0 and c.span not in current.spans:
+                    counts[role] = Evidence(current.value + c.value, [*current.spans, c.span])
         evidence = sum(self._evidence(s) for s in sents)
         confidence = min(1.0, 0.35 + 0.1 * evidence + (0.1 if time else 0) + (0.1 if places else 0))
         return Draft(
@@ -611,6 +741,18 @@ class Extractor:
         return list({c: (c, sp) for c, sp in out}.values())
 
 
+def _listed_with(a: Hit[str], b: Hit[str], tokens: Sequence[Token]) -> bool:
+    """Two names written as a list: only "and", commas or "between" around them."""
+    lo, hi = (a, b) if a.first < b.first else (b, a)
+    if tokens[lo.first].sentence != tokens[hi.first].sentence:
+        return False
+    between = [t.norm for t in tokens[lo.last : hi.first]]
+    return len(between) <= 2 and all(w in _AND for w in between)
+
+
+_DETERMINERS = frozenset(
+    {"le", "la", "l", "un", "une", "son", "sa", "leur", "the", "a", "an", "its", "their", "one"}
+)
 _FILLER = frozenset(
     {"من", "عن", "في", "و", "de", "des", "d", "et", "and", "of", "ont", "ete", "a", "were",
      "was", "have", "been", "had", "au", "moins", "least", "at", "les", "the", "people",
@@ -648,7 +790,24 @@ def _merge_same_meetings(
     return out
 
 
-_AND = frozenset({"و", "et", "and", "ainsi", "qu", "que", "le", "la", "les", "l"})
+_AND = frozenset(
+    {"و", "et", "and", "ainsi", "qu", "que", "le", "la", "les", "l", "du", "de", "des", "d", "of"}
+)
+_DEFINITE = frozenset({"the", "this", "that", "l", "la", "le", "cette", "cet", "ce", "هذا", "هذه"})
+
+
+def _definite(hits: Sequence[Hit[str]], tokens: Sequence[Token]) -> bool:
+    """Every trigger is a definite noun: a reference back, not a new event."""
+    if not hits:
+        return False
+    for h in hits:
+        before = tokens[h.first - 1].norm if h.first else ""
+        arabic_article = any(art for _, art in forms(tokens[h.first].norm)) and tokens[
+            h.first
+        ].norm.startswith(("ال", "وال", "بال", "فال"))
+        if before not in _DEFINITE and not arabic_article:
+            return False
+    return True
 
 
 def _coordinated(

@@ -9,6 +9,7 @@ attaches conjunctions, prepositions and the article to the word (وباماكو�
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,7 +41,10 @@ def tokenize(text: str) -> list[Token]:
         while sentence < len(ends) and m.start() >= ends[sentence]:
             sentence += 1
         word = m.group()
-        norm = normalize(word)
+        if word[:1].isdigit():  # keep "1.2" and "1,200" apart: separators mean something
+            norm = "".join(str(unicodedata.digit(c, 0)) if c.isdigit() else c for c in word)
+        else:
+            norm = normalize(word)
         if not norm:
             continue
         # A word normalize() split in two (rare: a ligature, a mark) stays one token.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -43,9 +43,14 @@ def event_label(key: str | None, lang: str | None = None) -> str:
         return key
 
 
-def _stix_time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
+def _stix_time(value: Any) -> date | datetime | None:
+    if isinstance(value, date):  # a datetime is a date too
         return value
+    if isinstance(value, str) and len(value) == 10:  # "YYYY-MM-DD"
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
     try:
         return parse_stix(value) if isinstance(value, str) and value else None
     except ValueError:
@@ -57,7 +62,8 @@ def format_day(value: Any) -> str:
 
 
 def format_moment(value: Any) -> str:
-    return i18n.format_moment(_stix_time(value))
+    moment = _stix_time(value)
+    return i18n.format_moment(moment if isinstance(moment, datetime) else None)
 
 
 env.globals.update(

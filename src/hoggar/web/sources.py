@@ -11,11 +11,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hoggar import i18n
+from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
 from hoggar.node.context import Node
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_date
-from hoggar.web.common import Viewer, csrf_ok, current_viewer, login_redirect, not_found, render
+from hoggar.web.common import (
+    Viewer,
+    csrf_ok,
+    current_viewer,
+    env,
+    login_redirect,
+    not_found,
+    render,
+)
 
 FIELD_NAMES = {
     "sub_type": i18n.N_("Event type"),
@@ -49,6 +58,17 @@ def segments(text: str, marks: Sequence[tuple[int, str, tuple[int, int]]]) -> li
         )
         out.append({"text": text[a:b], "marks": covering})
     return out
+
+
+def place_name(place_id: str, lang: str) -> str:
+    """A gazetteer place's name in the reader's language ("" if unknown)."""
+    try:
+        return load_gazetteer().get(place_id).name_in(lang)
+    except KeyError:
+        return ""
+
+
+env.globals["place_name"] = place_name
 
 
 def _analyst(request: Request) -> tuple[Node, Viewer | None]:
