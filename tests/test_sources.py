@@ -4,6 +4,7 @@ article, and nothing shared before an analyst accepts it."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import threading
@@ -211,16 +212,17 @@ def feed_server() -> Iterator[str]:
 
 
 def test_feeds_are_read_once_each_entry_and_conditionally(node: Node, feed_server: str) -> None:
+    admin = Principal(org_id=node.org_id, name="admin", role=Role.ADMIN)
+    with node.db.transaction() as session, pytest.raises(PermissionDenied):
+        service.add_feed(session, node, analyst(node), f"{feed_server}/rss")  # admins only
     with node.db.transaction() as session:
-        rss = service.add_feed(
-            session, node, analyst(node), f"{feed_server}/rss", "Sahel Info", "B"
-        )
-        atom = service.add_feed(session, node, analyst(node), f"{feed_server}/atom", "Akhbar", "C")
-        broken = service.add_feed(session, node, analyst(node), f"{feed_server}/broken", "X")
-        down = service.add_feed(session, node, analyst(node), f"{feed_server}/gone", "Y")
+        rss = service.add_feed(session, node, admin, f"{feed_server}/rss", "Sahel Info", "B")
+        atom = service.add_feed(session, node, admin, f"{feed_server}/atom", "Akhbar", "C")
+        broken = service.add_feed(session, node, admin, f"{feed_server}/broken", "X")
+        down = service.add_feed(session, node, admin, f"{feed_server}/gone", "Y")
         ids = (rss.id, atom.id, broken.id, down.id)
     with node.db.transaction() as session, pytest.raises(Invalid, match="cannot be added"):
-        service.add_feed(session, node, analyst(node), f"{feed_server}/rss")
+        service.add_feed(session, node, admin, f"{feed_server}/rss")
     first = service.fetch_feed(node, analyst(node), ids[0])
     assert (first.new, first.duplicates, first.error) == (2, 0, None)
     again = service.fetch_feed(node, analyst(node), ids[0])
@@ -258,7 +260,7 @@ def test_feeds_are_read_once_each_entry_and_conditionally(node: Node, feed_serve
     # The same story arriving through another feed is not stored twice.
     _Feeds.bodies["/rss2"] = RSS.replace("sahel.test", "mirror.test").replace("sahel-", "m-")
     with node.db.transaction() as session:
-        mirror = service.add_feed(session, node, analyst(node), f"{feed_server}/rss2", "Mirror")
+        mirror = service.add_feed(session, node, admin, f"{feed_server}/rss2", "Mirror")
     assert service.fetch_feed(node, analyst(node), mirror.id).duplicates == 2
 
 
@@ -394,3 +396,61 @@ def test_cli_ingest_extract_and_eval(tmp_path: Path, node: Node) -> None:
     dev = Path(__file__).parent / "data" / "extraction" / "dev.jsonl"
     r = runner.invoke(cli, ["sources", "eval", str(dev), "--json"])
     assert r.exit_code == 0 and '"events"' in r.output
+
+
+def test_the_rest_api(node: Node, feed_server: str) -> None:
+    with node.db.transaction() as session:
+        create_user(
+            session,
+            node,
+            username="ana",
+            password="analyst-password-2026",
+            role="analyst",
+            actor="t",
+        )
+        create_user(
+            session, node, username="vie", password="viewer-password-2026", role="viewer", actor="t"
+        )
+    with LiveServer(node) as server, contextlib.ExitStack() as stack:
+
+        def client(user: str, password: str) -> httpx.Client:
+            c = httpx.Client(base_url=server.url, timeout=30)
+            stack.callback(c.close)
+            r = c.post("/api/session", json={"username": user, "password": password})
+            r.raise_for_status()
+            c.headers["x-csrf-token"] = r.json()["csrf_token"]
+            return c
+
+        ana, vie = client("ana", "analyst-password-2026"), client("vie", "viewer-password-2026")
+        body = {"text": AMBUSH, "published": "2026-11-20", "source": "Agence test"}
+        r = ana.post("/api/sources/articles", json=body)
+        assert r.status_code == 201, r.text
+        article = r.json()
+        assert article["created"] and article["lang"] == "fr"
+        [draft] = article["drafts"]
+        assert draft["draft"]["sub_type"]["value"] == "ambush"
+        start, end = draft["draft"]["counts"]["killed"]["spans"][0]
+        assert "tués" in AMBUSH[start:end]
+        assert ana.post("/api/sources/articles", json=body).json()["created"] is False
+        form = ana.get(f"/api/sources/drafts/{draft['id']}/form?lang=fr").json()
+        assert form["place_name"] == "Ménaka" and form["killed"] == "3"
+        bad = ana.post("/api/sources/articles", json={"text": ""})
+        assert bad.status_code == 422 and bad.headers["content-type"].startswith(
+            "application/problem+json"
+        )
+        # Viewers neither read nor add; feeds are configured by administrators only.
+        assert vie.get(f"/api/sources/articles/{article['id']}").status_code == 403
+        assert vie.post("/api/sources/articles", json=body).status_code == 403
+        r = ana.post("/api/sources/feeds", json={"url": f"{feed_server}/rss"})
+        assert r.status_code == 403
+        r = ana.post(f"/api/sources/drafts/{draft['id']}/reject", json={"reason": "doublon"})
+        assert r.json()["status"] == "rejected"
+        assert ana.post(f"/api/sources/drafts/{draft['id']}/reject", json={}).status_code == 422
+        assert ana.get("/api/sources/articles").json()["articles"] == []
+        assert len(ana.get("/api/sources/articles?show=all").json()["articles"]) == 1
+        admin = client("admin", ADMIN_PASSWORD)
+        r = admin.post("/api/sources/feeds", json={"url": f"{feed_server}/atom", "name": "Akhbar"})
+        assert r.status_code == 201, r.text
+        run = admin.post(f"/api/sources/feeds/{r.json()['id']}/fetch").json()
+        assert run["new"] == 1 and run["error"] is None
+        assert admin.get("/api/sources/feeds").json()["feeds"][0]["name"] == "Akhbar"

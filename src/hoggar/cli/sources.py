@@ -13,6 +13,7 @@ from rich.table import Table
 from hoggar.cli.common import DEFAULT_DATA_DIR, DataDir, fail, handle_errors, opened, out
 from hoggar.extraction.evaluation import FIELDS, evaluate, read_set
 from hoggar.extraction.extractor import default_extractor
+from hoggar.node.service import system_principal
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, read_file, read_path
 from hoggar.sources.runner import fetch_due, reader
@@ -137,7 +138,7 @@ def feed_add_cmd(
     """
     with opened(data_dir) as node, node.db.transaction() as session:
         feed = service.add_feed(
-            session, node, reader(node), url, name, reliability.upper(), lang, interval
+            session, node, system_principal(node), url, name, reliability.upper(), lang, interval
         )
         out.print(f"feed {feed.id} added: {feed.name}")
 

@@ -25,6 +25,7 @@ from hoggar.extraction.extractor import Extractor
 from hoggar.extraction.language import detect_language
 from hoggar.extraction.mentions import GroupName
 from hoggar.geo.gazetteer import Gazetteer, load_gazetteer
+from hoggar.incidents.codebook import load_codebook
 from hoggar.incidents.form import IncidentInput
 from hoggar.incidents.service import names_of, report_incident, visible_groups
 from hoggar.kernel.clock import format_stix, utcnow
@@ -193,7 +194,10 @@ def add_feed(
     lang: str | None = None,
     interval_s: int = 900,
 ) -> Feed:
-    _require_analyst(principal, node)
+    """Configure a feed. Administrators only: the node will fetch whatever address is
+    given, from inside the network it runs in."""
+    if not principal.is_admin or principal.org_id != node.org_id:
+        raise PermissionDenied("Only an administrator may configure feeds.")
     problems = []
     if not url.startswith(("http://", "https://")):
         problems.append(Problem("url", "an http:// or https:// address"))
@@ -310,6 +314,20 @@ def due_feeds(session: Session, now: datetime | None = None) -> list[int]:
 
 def list_feeds(session: Session) -> list[Feed]:
     return list(session.scalars(select(Feed).order_by(Feed.name)))
+
+
+def feed_dict(feed: Feed) -> dict[str, Any]:
+    return {
+        "id": feed.id,
+        "url": feed.url,
+        "name": feed.name,
+        "lang": feed.lang,
+        "reliability": feed.reliability,
+        "active": feed.active,
+        "interval_s": feed.interval_s,
+        "last_fetched_at": feed.last_fetched_at.isoformat() if feed.last_fetched_at else None,
+        "last_error": feed.last_error,
+    }
 
 
 # --- review --------------------------------------------------------------------------
@@ -474,9 +492,10 @@ def draft_input(
     counts = {k: str(v.value) for k, v in body.counts.items()}
     start = body.start or ""
     name_place = place.name_in(lang) if place else (body.country.value if body.country else "")
-    from hoggar.web.common import event_label  # local: labels come from the codebook
-
-    title = event_label(str(body.sub_type.value), lang)
+    try:
+        title = load_codebook().label(str(body.sub_type.value), lang)
+    except KeyError:
+        title = str(body.sub_type.value)
     return IncidentInput(
         name=f"{title} — {name_place}" if name_place else title,
         event_type=body.event_type,
