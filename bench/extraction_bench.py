@@ -30,7 +30,7 @@ from hoggar.extraction.extractor import default_extractor
 from hoggar.extraction.tokens import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTICLES = ROOT.parent / "shared" / "data" / "articles"
+ARTICLES = ROOT / "src" / "hoggar" / "demo" / "data"  # the two sample articles
 
 
 def texts() -> list[tuple[str, date | None]]:

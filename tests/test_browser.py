@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+import hoggar.demo
 from federation_kit import Member, link, running_members
 from hoggar.auth.service import create_user
 from hoggar.federation import sync
@@ -26,7 +27,8 @@ from incident_kit import Seeded, seed_place_and_group
 
 CHROMIUM = os.environ.get("HOGGAR_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "analyst-password-2026"
-ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "articles"
+# The two sample articles (shared/data/articles), as the package ships them.
+ARTICLES = Path(hoggar.demo.__file__).resolve().parent / "data"
 ARTIFACTS = Path(
     os.environ.get("HOGGAR_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts")
 )

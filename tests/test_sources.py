@@ -18,6 +18,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+import hoggar.demo
 from conftest import ADMIN_PASSWORD, MALI_ID, LiveServer
 from hoggar.auth.service import create_user
 from hoggar.cli.main import app as cli
@@ -30,7 +31,8 @@ from hoggar.sources.models import Article, Draft
 from hoggar.stix import queries
 from incident_kit import analyst
 
-ARTICLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "articles"
+# The two sample articles (shared/data/articles), as the package ships them.
+ARTICLES = Path(hoggar.demo.__file__).resolve().parent / "data"
 AMBUSH = (
     "Trois soldats maliens ont été tués et deux blessés hier dans une embuscade "
     "tendue par des hommes armés près de Ménaka, a annoncé l'armée malienne."
@@ -370,8 +372,13 @@ def test_review_in_the_web_interface(node: Node) -> None:
 def test_cli_ingest_extract_and_eval(tmp_path: Path, node: Node) -> None:
     runner = CliRunner(env={"HOGGAR_DATABASE_URL": node.settings.database_url, "COLUMNS": "250"})
     data_dir = str(node.settings.data_dir)
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name in ("ar-2010-cemoc-launch.txt", "ar-2015-tamanrasset-summit.txt"):
+        (folder / name).write_bytes((ARTICLES / name).read_bytes())
+    (folder / "README.md").write_text("# not an article")
     r = runner.invoke(
-        cli, ["sources", "ingest", str(ARTICLES), "--published", "2010-04-21", "-d", data_dir]
+        cli, ["sources", "ingest", str(folder), "--published", "2010-04-21", "-d", data_dir]
     )
     assert r.exit_code == 0, r.output
     assert "stored" in r.output

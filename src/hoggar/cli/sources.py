@@ -146,7 +146,10 @@ def feed_add_cmd(
 @sources_app.command("feeds")
 @handle_errors
 def feeds_cmd(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
-    """List the configured feeds and how their last read went."""
+    """List the configured feeds and how their last read went.
+
+    Example: hoggar sources feeds
+    """
     with opened(data_dir) as node, node.db.session() as session:
         table = Table("id", "name", "url", "grade", "last read", "last error")
         for f in service.list_feeds(session):
