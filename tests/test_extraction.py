@@ -166,6 +166,13 @@ def test_the_2015_article_gives_the_summit_its_states_and_the_groups_named() -> 
     assert summit["sub"] == "meeting"
     assert {"DZ", "ML", "MR", "NE"} <= summit["participants"]  # type: ignore[operator]
     assert {"group:aqim", "group:boko-haram", "group:ansar-al-sharia"} <= summit["groups"]  # type: ignore[operator]
+    text = (ARTICLES / "ar-2015-tamanrasset-summit.txt").read_text(encoding="utf-8")
+    named = default_extractor().extract(text, date(2015, 1, 15)).named
+    assert {"group:aqim", "group:boko-haram", "group:ansar-al-sharia"} <= {
+        g.value for g in named["groups"]
+    }
+    assert "hoggar:tamanrasset" in {p.value for p in named["places"]}
+    assert {"DZ", "ML", "MR", "NE", "LY"} <= {s.value for s in named["states"]}
 
 
 def test_background_talk_makes_no_draft() -> None:

@@ -330,6 +330,7 @@ def test_review_in_the_web_interface(node: Node) -> None:
         # The evidence is highlighted in the article: the place and the date.
         assert re.search(r'<mark class="f-places"[^>]*>تمنراست</mark>', review.text)
         assert '<mark class="f-time"' in review.text and "اليوم الأربعاء" in review.text
+        assert 'id="h-named"' in review.text  # groups, places and states named anywhere
         draft_ids = re.findall(r'href="/incidents/new\?draft=(\d+)"', review.text)
         assert len(draft_ids) >= 4
         form = web.get(f"/incidents/new?draft={draft_ids[0]}")
@@ -434,6 +435,7 @@ def test_the_rest_api(node: Node, feed_server: str) -> None:
         assert r.status_code == 201, r.text
         article = r.json()
         assert article["created"] and article["lang"] == "fr"
+        assert [p["value"] for p in article["named"]["places"]] == ["hoggar:menaka"]
         [draft] = article["drafts"]
         assert draft["draft"]["sub_type"]["value"] == "ambush"
         start, end = draft["draft"]["counts"]["killed"]["spans"][0]

@@ -191,6 +191,11 @@ class Extraction:
     published: date | None
     drafts: list[Draft]
     notes: list[str]
+    # Everything the article names, events or not: "groups", "places", "states".
+    named: dict[str, list[Evidence]] = field(default_factory=dict)
+
+    def named_dict(self) -> dict[str, list[dict[str, Any]]]:
+        return {k: [e.as_dict() for e in v] for k, v in self.named.items()}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -199,6 +204,7 @@ class Extraction:
             "published": self.published.isoformat() if self.published else None,
             "drafts": [d.as_dict() for d in self.drafts],
             "notes": list(self.notes),
+            "named": self.named_dict(),
         }
 
 
@@ -532,7 +538,29 @@ class Extractor:
         drafts = [
             self._draft(sub, sents, hits, tokens, countries_named) for sub, sents, hits in groups
         ]
-        return Extraction(language, published, drafts, notes)
+        return Extraction(
+            language, published, drafts, notes, self._named(sentences, countries_named)
+        )
+
+    def _named(
+        self, sentences: Sequence[_Sentence], countries: Sequence[str]
+    ) -> dict[str, list[Evidence]]:
+        """Groups, places and states the article names anywhere, each once, with spans."""
+        out: dict[str, dict[str, Evidence]] = {"groups": {}, "places": {}, "states": {}}
+
+        def add(kind: str, key: str, label: str, span: Span) -> None:
+            ev = out[kind].setdefault(key, Evidence(key, [], label))
+            ev.spans.append(span)
+
+        for s in sentences:
+            for g in s.groups:
+                add("groups", g.value.id, g.value.label, (g.start, g.end))
+            for p in s.places:
+                place = best_place(p, countries, False)
+                add("places", place.id, place.name_in("en"), (p.hit.start, p.hit.end))
+            for h in s.states:
+                add("states", h.value[1], h.value[1], (h.start, h.end))
+        return {k: list(v.values()) for k, v in out.items()}
 
     def _continues(
         self,

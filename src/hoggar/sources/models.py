@@ -55,6 +55,7 @@ class Article(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     extractor_version: Mapped[str] = mapped_column(String(16))
     notes: Mapped[str | None] = mapped_column(Text)
+    named: Mapped[str | None] = mapped_column(Text)  # JSON: groups, places, states named
 
 
 class Draft(Base):

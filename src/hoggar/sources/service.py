@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
 from hoggar.extraction.extractor import Draft as DraftBody
+from hoggar.extraction.extractor import Evidence as DraftEvidence
 from hoggar.extraction.extractor import Extractor
 from hoggar.extraction.language import detect_language
 from hoggar.extraction.mentions import GroupName
@@ -160,6 +161,7 @@ def ingest_article(
         added_at=utcnow(),
         extractor_version=extraction.as_dict()["version"],
         notes="; ".join(extraction.notes) or None,
+        named=json.dumps(extraction.named_dict(), ensure_ascii=False),
     )
     session.add(row)
     session.flush()
@@ -405,6 +407,7 @@ class ArticleView:
     text: str
     url: str | None
     drafts: list[DraftView]
+    named: dict[str, list[DraftEvidence]] = field(default_factory=dict)
 
 
 def view_article(
@@ -431,7 +434,13 @@ def view_article(
             select(Draft).where(Draft.article_id == article.id).order_by(Draft.position)
         )
     ]
-    return ArticleView(article, str(report.get("description") or ""), refs[0].get("url"), drafts)
+    named = {
+        kind: [DraftEvidence.from_dict(e) for e in items]
+        for kind, items in json.loads(article.named or "{}").items()
+    }
+    return ArticleView(
+        article, str(report.get("description") or ""), refs[0].get("url"), drafts, named
+    )
 
 
 def _pending_draft(session: Session, node: Node, principal: Principal, draft_id: int) -> Draft:

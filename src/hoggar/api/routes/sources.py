@@ -63,6 +63,7 @@ def _article_view(view: service.ArticleView) -> dict[str, Any]:
         "reliability": a.reliability,
         "notes": a.notes,
         "text": view.text,
+        "named": {k: [e.as_dict() for e in v] for k, v in view.named.items()},
         "drafts": [
             {
                 "id": d.id,

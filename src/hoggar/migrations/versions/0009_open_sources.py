@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("added_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("extractor_version", sa.String(length=16), nullable=False),
         sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("named", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["feed_id"],
             ["source_feeds.id"],
