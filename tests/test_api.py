@@ -219,6 +219,14 @@ PROTECTED = [
     ("POST", "/api/organizations"),
     ("GET", "/api/audit"),
     ("GET", "/api/audit/verify"),
+    ("GET", "/api/sources/articles"),
+    ("POST", "/api/sources/articles"),
+    ("GET", "/api/sources/articles/{article_id}"),
+    ("GET", "/api/sources/drafts/{draft_id}/form"),
+    ("POST", "/api/sources/drafts/{draft_id}/reject"),
+    ("GET", "/api/sources/feeds"),
+    ("POST", "/api/sources/feeds"),
+    ("POST", "/api/sources/feeds/{feed_id}/fetch"),
 ]
 PUBLIC = {("GET", "/api/health"), ("POST", "/api/session"), ("DELETE", "/api/session")}
 
@@ -233,7 +241,14 @@ def test_every_endpoint_without_credentials_answers_401_problem_json(anon: httpx
     }
     covered = {(m, p.split("?")[0]) for m, p in PROTECTED}
     assert operations - PUBLIC <= covered, f"untested: {sorted(operations - PUBLIC - covered)}"
-    fill = {"{stix_id}": new_id("incident"), "{username}": "admin", "{token_id}": "1"}
+    fill = {
+        "{stix_id}": new_id("incident"),
+        "{username}": "admin",
+        "{token_id}": "1",
+        "{article_id}": "1",
+        "{draft_id}": "1",
+        "{feed_id}": "1",
+    }
     failures = []
     for method, template in PROTECTED:
         path = template
