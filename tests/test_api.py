@@ -227,6 +227,11 @@ PROTECTED = [
     ("GET", "/api/sources/feeds"),
     ("POST", "/api/sources/feeds"),
     ("POST", "/api/sources/feeds/{feed_id}/fetch"),
+    ("GET", "/api/meetings"),
+    ("POST", "/api/meetings"),
+    ("GET", "/api/meetings/{meeting_id}"),
+    ("GET", "/api/actions"),
+    ("POST", "/api/actions/{action_id}/updates"),
 ]
 PUBLIC = {("GET", "/api/health"), ("POST", "/api/session"), ("DELETE", "/api/session")}
 
@@ -248,6 +253,8 @@ def test_every_endpoint_without_credentials_answers_401_problem_json(anon: httpx
         "{article_id}": "1",
         "{draft_id}": "1",
         "{feed_id}": "1",
+        "{meeting_id}": "x-hoggar-meeting--00000000-0000-4000-8000-000000000000",
+        "{action_id}": "x-hoggar-action-item--00000000-0000-4000-8000-000000000000",
     }
     failures = []
     for method, template in PROTECTED:

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hoggar import __version__
 from hoggar.api import problems
 from hoggar.api.compression import CompressResponses
-from hoggar.api.routes import accounts, objects, sources, taxii
+from hoggar.api.routes import accounts, meetings, objects, sources, taxii
 from hoggar.node.context import Node
 
 SECURITY_HEADERS = [
@@ -152,6 +152,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(taxii.router)
     app.include_router(sources.router)
+    app.include_router(meetings.router)
     from hoggar.web import routes as web_routes
 
     web_routes.install(app)

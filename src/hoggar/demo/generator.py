@@ -15,6 +15,7 @@ from hoggar.auth.service import create_user, get_user
 from hoggar.demo.catalog import load_catalog
 from hoggar.demo.groups import group_objects
 from hoggar.demo.incidents import generate_incidents
+from hoggar.demo.meetings import meeting_scenario
 from hoggar.demo.parties import SELF_KEY, Parties, build_parties, demo_signer, partner_identities
 from hoggar.demo.places import location_objects
 from hoggar.demo.reports import report_objects
@@ -36,12 +37,14 @@ def build_scenario(seed: int, incidents: int, self_org_id: str) -> list[dict[str
     """Every unsigned STIX object of the scenario; the same seed gives the same objects."""
     cat = load_catalog()
     parties = build_parties(cat, self_org_id)
+    generated = generate_incidents(cat, parties, seed, incidents)
     objects = [
         *partner_identities(parties),
         *location_objects(cat, parties),
         *group_objects(cat, parties),
         *report_objects(cat, parties),
-        *generate_incidents(cat, parties, seed, incidents),
+        *generated,
+        *meeting_scenario(parties, [o for o in generated if o["type"] == "incident"]),
     ]
     # The release-set markings are collected while the objects above are made.
     return [*parties.markings(), *objects]

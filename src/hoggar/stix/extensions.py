@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hoggar.sharing.markings import RELEASE_SET_EXTENSION_ID
+from hoggar.summits.model import MEETINGS_EXTENSION_ID
 
 HOGGAR_IDENTITY_ID = "identity--9a1f4b02-5b7e-4c1e-8f3a-2d6c0e7b1a90"
 INCIDENT_EXTENSION_ID = "extension-definition--7c5e9d0a-1b2f-4e6a-9c8d-3f4a5b6c7d80"
@@ -18,7 +19,13 @@ _CREATED = "2026-01-01T00:00:00.000Z"
 _SCHEMA_BASE = "https://hoggar.example/schemas/"
 
 
-def _definition(ext_id: str, name: str, description: str, schema: str) -> dict[str, Any]:
+def _definition(
+    ext_id: str,
+    name: str,
+    description: str,
+    schema: str,
+    extension_types: tuple[str, ...] = ("property-extension",),
+) -> dict[str, Any]:
     return {
         "type": "extension-definition",
         "spec_version": "2.1",
@@ -30,7 +37,7 @@ def _definition(ext_id: str, name: str, description: str, schema: str) -> dict[s
         "description": description,
         "schema": _SCHEMA_BASE + schema,
         "version": "1.0.0",
-        "extension_types": ["property-extension"],
+        "extension_types": list(extension_types),
     }
 
 
@@ -58,6 +65,15 @@ DEFINITIONS: dict[str, dict[str, Any]] = {
         "Names and aliases of places, organizations and groups tagged with a BCP 47 "
         "language (ar, fr, en).",
         "names.json",
+    ),
+    MEETINGS_EXTENSION_ID: _definition(
+        MEETINGS_EXTENSION_ID,
+        "Hoggar meetings, decisions and action items",
+        "New objects x-hoggar-meeting, x-hoggar-decision, x-hoggar-action-item and "
+        "x-hoggar-action-update: what the member states met about, decided, who is to do "
+        "what by when, and the dated status of each action with its evidence.",
+        "meetings.json",
+        ("new-sdo",),
     ),
     RELEASE_SET_EXTENSION_ID: _definition(
         RELEASE_SET_EXTENSION_ID,

@@ -29,6 +29,13 @@ def _ts(value: Any) -> datetime | None:
         return None
 
 
+def _day(value: Any) -> datetime | None:
+    """A "YYYY-MM-DD" property (meetings, due dates) as midnight UTC."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    return _ts(value + "T00:00:00.000Z")
+
+
 def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
@@ -67,8 +74,17 @@ def project(obj: Mapping[str, Any]) -> dict[str, Any]:
     country = inc.get("country") or names.get("country") or obj.get("country")
     lat = _num(inc.get("latitude", obj.get("latitude")))
     lon = _num(inc.get("longitude", obj.get("longitude")))
-    start = _ts(inc.get("start_time")) or _ts(obj.get("first_seen")) or _ts(obj.get("published"))
-    end = _ts(inc.get("end_time")) or _ts(obj.get("last_seen")) or start
+    start = (
+        _ts(inc.get("start_time"))
+        or _ts(obj.get("first_seen"))
+        or _ts(obj.get("published"))
+        or _day(obj.get("start_date"))  # meetings
+        or _day(obj.get("due_date"))  # action items
+        or _day(obj.get("as_of"))  # their status updates
+    )
+    end = (
+        _ts(inc.get("end_time")) or _ts(obj.get("last_seen")) or _day(obj.get("end_date")) or start
+    )
     return {
         "stix_type": obj.get("type"),
         "name": display_name(obj),
@@ -96,6 +112,18 @@ def _refs(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+_MEETING_REFS = (
+    ("meeting_ref", "meeting"),
+    ("decision_ref", "decision"),
+    ("action_item_ref", "action"),
+    ("evidence_refs", "evidence"),
+    ("responsible_ref", "responsible"),
+    ("participant_refs", "participant"),
+    ("host_ref", "host"),
+    ("source_refs", "reported-in"),
+)
+
+
 def project_links(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The link rows of one object: (ref_id, role, relationship_type), without duplicates."""
     exts = obj.get("extensions") if isinstance(obj.get("extensions"), Mapping) else {}
@@ -107,6 +135,9 @@ def project_links(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
         pairs += [(r, "location") for r in _refs(inc.get("location_refs"))]
     pairs += [(r, "object") for r in _refs(obj.get("object_refs"))]
     pairs += [(r, "object") for r in _refs(obj.get("sighting_of_ref"))]
+    # Meetings, decisions, action items and their updates (hoggar.summits.model).
+    for prop, role in _MEETING_REFS:
+        pairs += [(r, role) for r in _refs(obj.get(prop))]
     rel_type = obj.get("relationship_type") if obj.get("type") == "relationship" else None
     if rel_type is not None:
         pairs += [(r, "source") for r in _refs(obj.get("source_ref"))]

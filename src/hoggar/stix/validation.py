@@ -14,6 +14,7 @@ from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.ids import ID_RE, TYPE_RE
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID, SIGNATURE_PROPERTY
+from hoggar.summits import model as summits_model
 
 # STIX 2.1 §6 cyber-observable types: no created/modified, never versioned.
 SCO_TYPES = frozenset(
@@ -208,6 +209,8 @@ def _check_common(obj: Mapping[str, Any], problems: list[Problem]) -> None:
 
 
 def _check_type_specific(obj: Mapping[str, Any], stix_type: str, problems: list[Problem]) -> None:
+    if stix_type in summits_model.TYPES:
+        problems.extend(summits_model.check(obj))
     if stix_type == "opinion" and obj.get("opinion") not in OPINIONS:
         problems.append(Problem("/opinion", f"must be one of {sorted(OPINIONS)}"))
     if stix_type in ("note", "opinion", "report", "grouping") and "object_refs" in obj:

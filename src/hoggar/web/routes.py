@@ -23,7 +23,7 @@ from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.stix import queries
 from hoggar.stix.projections import display_name
-from hoggar.web import alerts, groups, incidents, sources
+from hoggar.web import alerts, groups, incidents, meetings, sources
 from hoggar.web.common import (
     HERE,
     LANG_COOKIE,
@@ -283,6 +283,7 @@ def install(app: FastAPI) -> None:
     groups.install(app)
     alerts.install(app)
     sources.install(app)
+    meetings.install(app)
 
 
 def _since(request: Request) -> datetime | None:
