@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hoggar import __version__
-from hoggar.cli import admin, alerts, data, federation, fusion, geo, sources
+from hoggar.cli import admin, alerts, data, federation, fusion, geo, reports, sources
 from hoggar.cli.common import (
     DEFAULT_DATA_DIR,
     DataDir,
@@ -49,6 +49,7 @@ app.add_typer(geo.actors_app, name="actors")
 app.add_typer(fusion.fusion_app, name="fusion")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(sources.sources_app, name="sources")
+app.add_typer(reports.report_app, name="report")
 
 
 def _version(value: bool) -> None:

@@ -43,6 +43,10 @@ class ObjectFilter:
     marking: str | None = None
     country: str | None = None
     event_type: str | None = None
+    sub_types: Sequence[str] = ()  # any of these codebook sub-types
+    countries: Sequence[str] = ()  # any of these (ISO codes)
+    # A report made for another organization holds only what both may read.
+    also_readable_by: str | None = None
     start_after: datetime | None = None
     start_before: datetime | None = None
     text: str | None = None
@@ -81,6 +85,8 @@ def decode_cursor(cursor: str) -> int:
 def _filtered(stmt: Select[Any], principal: Principal, flt: ObjectFilter) -> Select[Any]:
     """Apply the rule and the filters to a statement over current versions + index."""
     stmt = stmt.where(ObjectVersion.is_current.is_(True), visible_to(principal))
+    if flt.also_readable_by and flt.also_readable_by != principal.org_id:
+        stmt = stmt.where(visible_to(Principal(org_id=flt.also_readable_by, name="")))
     if flt.types:
         stmt = stmt.where(ObjectVersion.stix_type.in_(list(flt.types)))
     if flt.ids:
@@ -110,6 +116,10 @@ def _filtered(stmt: Select[Any], principal: Principal, flt: ObjectFilter) -> Sel
         stmt = stmt.where(ObjectIndex.country == flt.country.upper())
     if flt.event_type:
         stmt = stmt.where(ObjectIndex.event_type == flt.event_type)
+    if flt.countries:
+        stmt = stmt.where(ObjectIndex.country.in_([c.upper() for c in flt.countries]))
+    if flt.sub_types:
+        stmt = stmt.where(ObjectIndex.sub_type.in_(list(flt.sub_types)))
     if flt.start_after:
         stmt = stmt.where(ObjectIndex.start_at >= flt.start_after)
     if flt.start_before:
@@ -217,6 +227,31 @@ def incident_points(
     ).where(ObjectIndex.lat.is_not(None), ObjectIndex.lon.is_not(None))
     rows = session.execute(stmt.order_by(ObjectIndex.start_at.desc()).limit(limit)).all()
     return [dict(r._mapping) for r in rows]
+
+
+def incident_facts(session: Session, principal: Principal, flt: ObjectFilter) -> list[Any]:
+    """Index facts and body of every matching incident (for assessments and reports)."""
+    stmt = _filtered(
+        _base(
+            ObjectIndex.stix_id,
+            ObjectIndex.name,
+            ObjectIndex.sub_type,
+            ObjectIndex.event_type,
+            ObjectIndex.country,
+            ObjectIndex.start_at,
+            ObjectIndex.lat,
+            ObjectIndex.lon,
+            ObjectIndex.killed,
+            ObjectIndex.wounded,
+            ObjectIndex.kidnapped,
+            ObjectIndex.released,
+            ObjectVersion.originator_id,
+            ObjectVersion.body,
+        ),
+        principal,
+        flt,
+    )
+    return list(session.execute(stmt.order_by(ObjectIndex.start_at, ObjectVersion.pk)))
 
 
 def start_times(

@@ -22,6 +22,7 @@ class IncidentFilters:
     since: str = ""  # YYYY-MM-DD
     until: str = ""  # YYYY-MM-DD, inclusive
     event_type: str = ""
+    sub_type: str = ""  # one or several codebook sub-types, comma-separated
     country: str = ""
     group: str = ""
     originator: str = ""
@@ -56,6 +57,7 @@ class IncidentFilters:
             ObjectFilter(
                 types=("incident",),
                 event_type=self.event_type or None,
+                sub_types=tuple(s for s in self.sub_type.split(",") if s),
                 country=self.country.upper() or None,
                 group=self.group or None,
                 originator=self.originator or None,

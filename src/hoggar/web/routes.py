@@ -23,7 +23,7 @@ from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.stix import queries
 from hoggar.stix.projections import display_name
-from hoggar.web import alerts, groups, incidents, meetings, sources
+from hoggar.web import alerts, groups, incidents, meetings, reports, sources
 from hoggar.web.common import (
     HERE,
     LANG_COOKIE,
@@ -284,6 +284,7 @@ def install(app: FastAPI) -> None:
     alerts.install(app)
     sources.install(app)
     meetings.install(app)
+    reports.install(app)
 
 
 def _since(request: Request) -> datetime | None:

@@ -1,0 +1,1 @@
+"""The assessment of progress by theme, and situation reports (HTML and PDF)."""

@@ -1,0 +1,222 @@
+"""The assessment and situation reports: each audience gets exactly what it may read,
+Arabic PDFs come out shaped and in order, and the pages work."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import ADMIN_PASSWORD, LiveServer
+from hoggar.incidents import service as incidents
+from hoggar.node.context import Node
+from hoggar.node.service import add_member
+from hoggar.reports import sitrep
+from hoggar.reports.assessment import Period, assess
+from hoggar.sharing.rule import Principal, Role, may_read
+from hoggar.summits import service as summits
+from incident_kit import Seeded, ambush_form, analyst, seed_place_and_group
+
+MALI = "identity--5b0e2f3c-7d1a-4e8b-9c6f-2a4d8e1b3c70"
+NIGER = "identity--6c1f3a4d-8e2b-4f9c-ad70-3b5e9f2c4d81"
+ARTIFACTS = Path(
+    os.environ.get("HOGGAR_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts")
+)
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def _world(node: Node) -> tuple[Seeded, dict[str, tuple[str, ...]]]:
+    """Five incidents in November 2026 with different recipients; their release sets."""
+    with node.db.transaction() as session:
+        for ident, name, country in ((MALI, "Mali", "ML"), (NIGER, "Niger", "NE")):
+            add_member(session, node, identity_id=ident, name=name, country=country, actor="test")
+    seeded = seed_place_and_group(node, [MALI, NIGER])
+    plan = {
+        "كمين قرب تين زواتين": (MALI,),
+        "هجوم على مركز برج باجي مختار": (NIGER,),
+        "كمين ثان قرب تين زواتين": (MALI, NIGER),
+        "حادث محلي لا يغادر العقدة": (),
+    }
+    made: dict[str, tuple[str, ...]] = {}
+    for n, (name, release) in enumerate(plan.items()):
+        inp = ambush_form(
+            seeded,
+            name=name,
+            start=f"2026-11-{10 + n:02d} 05:40",
+            release_to=release,
+            killed=str(n + 1),
+        )
+        with node.db.transaction() as session:
+            obj = incidents.report_incident(session, node, analyst(node), inp)
+        made[obj["id"]] = release
+    # An incident of another month is in no November report.
+    with node.db.transaction() as session:
+        incidents.report_incident(
+            session,
+            node,
+            analyst(node),
+            ambush_form(seeded, start="2026-09-01 05:40", release_to=(MALI,)),
+        )
+    with node.db.transaction() as session:
+        summits.record_meeting(
+            session,
+            node,
+            analyst(node),
+            summits.MeetingIn(
+                name="Comité",
+                kind="technical-committee",
+                start_date="2026-10-01",
+                host=node.org_id,
+                participants=(node.org_id, MALI),
+                decisions=(
+                    summits.DecisionIn(
+                        "Patrouilles",
+                        "border-security",
+                        (summits.ActionIn("Patrouille", MALI, "2026-11-15"),),
+                    ),
+                ),
+            ),
+        )
+    return seeded, made
+
+
+def _ids(html: str, table: str) -> set[str]:
+    body = html.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
+    return set(re.findall(r'data-stix-id="([^"]+)"', body))
+
+
+def test_each_audience_gets_exactly_what_it_may_read(node: Node) -> None:
+    _, made = _world(node)
+    november = (date(2026, 11, 1), date(2026, 11, 30))
+    for audience in (MALI, NIGER, node.org_id):
+        expected = {i for i, release in made.items() if may_read(audience, node.org_id, release)}
+        with node.db.session() as session:
+            report = sitrep.build(
+                session,
+                node,
+                sitrep.SitrepRequest(*november, audience, "fr"),
+                analyst(node),
+                now=NOW,
+            )
+        html = sitrep.to_html(report)
+        assert _ids(html, "annex") == expected, audience
+        assert _ids(html, "key") <= expected
+        assert report.totals["incidents"] == len(expected)
+        assert report.totals["killed"] == sum(n + 1 for n, i in enumerate(made) if i in expected)
+        themed = {t.theme: t for t in report.assessment.themes}
+        assert themed["armed-group-violence"].current.values["incidents"] == len(expected)
+        assert f'data-audience="{audience}"' in html
+        # The meeting's action item is Mali's and Algeria's business only.
+        assert bool(_ids(html, "actions")) == (audience in (MALI, node.org_id))
+    # Not readable by the requester: a report cannot reveal it either.
+    outsider = Principal(org_id=NIGER, name="n", role=Role.ANALYST)
+    with node.db.session() as session:
+        report = sitrep.build(
+            session, node, sitrep.SitrepRequest(*november, MALI, "fr"), outsider, now=NOW
+        )
+    assert {a["id"] for a in report.annex} == {
+        i for i, r in made.items() if MALI in r and NIGER in r
+    }
+
+
+def test_the_assessment_compares_with_the_period_before(node: Node) -> None:
+    _world(node)
+    with node.db.session() as session:
+        result = assess(session, analyst(node), Period(date(2026, 11, 1), date(2026, 11, 30)))
+    violence = next(t for t in result.themes if t.theme == "armed-group-violence")
+    assert violence.current.values["incidents"] == 4 and violence.current.values["killed"] == 10
+    assert violence.previous.values["incidents"] == 0  # October
+    assert (
+        "sub_type=" in violence.links["current"] and "since=2026-11-01" in violence.links["current"]
+    )
+    with node.db.session() as session:
+        wider = assess(session, analyst(node), Period(date(2026, 10, 1), date(2026, 11, 30)))
+    assert (
+        next(t for t in wider.themes if t.theme == "armed-group-violence").previous.values[
+            "incidents"
+        ]
+        == 1
+    )  # September
+
+
+def test_arabic_and_french_pdfs(node: Node) -> None:
+    pdfium = pytest.importorskip("pypdfium2")
+    _world(node)
+    folder = ARTIFACTS / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = {}
+    for lang in ("ar", "fr"):
+        with node.db.session() as session:
+            report = sitrep.build(
+                session,
+                node,
+                sitrep.SitrepRequest(date(2026, 11, 1), date(2026, 11, 30), MALI, lang),
+                analyst(node),
+                now=NOW,
+            )
+        pdf = sitrep.to_pdf(report)
+        assert pdf.startswith(b"%PDF")
+        (folder / f"sitrep-{lang}.pdf").write_bytes(pdf)
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            texts[lang] = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+            doc[0].render(scale=1.4).to_pil().save(folder / f"sitrep-{lang}-page1.png")
+        finally:
+            doc.close()
+    arabic = " ".join(texts["ar"].split())
+    # Shaped Arabic comes back as text, words in reading order.
+    assert "تقرير الوضع" in arabic
+    assert "كمين ثان قرب تين زواتين" in arabic and "كمين قرب تين زواتين" in arabic
+    assert "هجوم على مركز" not in arabic  # Niger's incident is not Mali's to read
+    assert "Rapport de situation" in texts["fr"] and "Mali" in texts["fr"]
+    for lang in ("ar", "fr"):
+        assert (folder / f"sitrep-{lang}-page1.png").stat().st_size > 20_000
+
+
+def test_assessment_and_report_pages(node: Node) -> None:
+    _world(node)
+    with LiveServer(node) as server, httpx.Client(base_url=server.url, timeout=60) as web:
+        assert (
+            web.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD}).status_code
+            == 303
+        )
+        page = web.get("/assessment?since=2026-11-01&until=2026-11-30")
+        assert page.status_code == 200 and "/incidents?sub_type=" in page.text
+        listed = web.get(
+            "/incidents?"
+            + re.search(r'/incidents\?([^"]+)"', page.text).group(1).replace("&amp;", "&")
+        )  # type: ignore[union-attr]
+        assert listed.status_code == 200 and "تين زواتين" in listed.text
+        assert web.get("/reports").status_code == 200
+        params = {"since": "2026-11-01", "until": "2026-11-30", "audience": NIGER, "lang": "en"}
+        html = web.get("/reports/situation", params={**params, "format": "html"})
+        assert html.status_code == 200 and "Situation report" in html.text
+        assert (
+            "هجوم على مركز برج باجي مختار" in html.text and "كمين قرب تين زواتين<" not in html.text
+        )
+        pdf = web.get("/reports/situation", params={**params, "format": "pdf"})
+        assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+        bad = web.get("/reports/situation", params={**params, "audience": "identity--nobody"})
+        assert bad.status_code == 422
+
+
+def test_the_report_command(node: Node, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hoggar.cli.main import app
+
+    _world(node)
+    runner = CliRunner(env={"HOGGAR_DATABASE_URL": node.settings.database_url, "COLUMNS": "200"})
+    out = tmp_path / "sitrep.html"
+    args = ["report", "situation", "--audience", "Niger", "--since", "2026-11-01"]
+    args += ["--until", "2026-11-30", "--output", str(out), "-d", str(node.settings.data_dir)]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "2 incident(s) for Niger" in " ".join(r.output.split())
+    assert "هجوم على مركز برج باجي مختار" in out.read_text(encoding="utf-8")
+    bad = runner.invoke(app, [*args[:-4], "--until", "soon", "--output", str(out)])
+    assert bad.exit_code == 1
