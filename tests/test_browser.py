@@ -332,6 +332,66 @@ def test_open_source_review_in_arabic_and_nothing_leaves_before_acceptance(
     assert sid in ids and report_id not in ids
 
 
+def test_meetings_assessment_and_reports_pages(
+    world: tuple[dict[str, Member], Seeded], chromium: Any
+) -> None:
+    """A meeting in Arabic, the assessment in French, a situation report: no page
+    fetches anything from outside, the tables fit a laptop screen."""
+    from hoggar.summits import service as summits
+    from incident_kit import analyst
+
+    members, _ = world
+    dz, ml = members["DZ"], members["ML"]
+    with dz.node.db.transaction() as session:
+        meeting = summits.record_meeting(
+            session,
+            dz.node,
+            analyst(dz.node),
+            summits.MeetingIn(
+                name="اجتماع لجنة أمن الحدود",
+                kind="technical-committee",
+                start_date="2026-11-05",
+                host=dz.org,
+                participants=(dz.org, ml.org),
+                place_name="تمنراست",
+                lang="ar",
+                decisions=(
+                    summits.DecisionIn(
+                        "تكثيف الدوريات المشتركة على الحدود",
+                        "border-security",
+                        (summits.ActionIn("دورية مشتركة شمال تين زواتين", dz.org, "2026-11-30"),),
+                    ),
+                ),
+            ),
+        )
+    page = _page(chromium)
+    base = dz.server.url  # type: ignore[union-attr]
+    _sign_in(page, base, "analyst-dz")
+    _language(page, "ar")
+    page.goto(f"{base}/meetings/{meeting['id']}")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert "تكثيف الدوريات المشتركة على الحدود" in page.inner_text("#h-decisions + article")
+    page.select_option("select[name=status]", "in-progress")
+    page.fill("input[name=text]", "بدأت الدوريات")
+    page.click(".status-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/meetings/x-hoggar-meeting--.*"))
+    assert "بدأت الدوريات" in page.inner_text("#h-decisions + article")
+    _shot(page, "meeting-ar")
+    _language(page, "fr")
+    page.goto(f"{base}/assessment?since=2026-01-01&until=2026-12-31")
+    assert page.locator("section.card h2", has_text="Violence des groupes armés").count() == 1
+    assert page.locator(".assessment-figures svg.map").count() >= 7
+    _shot(page, "assessment-fr")
+    page.goto(f"{base}/reports")
+    page.select_option("#r-audience", ml.org)
+    page.select_option("#r-lang", "ar")
+    page.click("button[value=html]")
+    page.wait_for_selector("#audience")
+    assert page.get_attribute("html", "dir") == "rtl" and "Mali" in page.inner_text("#audience")
+    _shot(page, "sitrep-html-ar")
+    assert page.outside_requests == []
+
+
 def test_screenshots_are_kept_for_the_docs() -> None:
     """The README and the user guide show these pictures: they must exist after a run."""
     folder = ARTIFACTS / "screenshots"

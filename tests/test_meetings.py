@@ -273,3 +273,60 @@ def test_meetings_over_the_api(node: Node) -> None:
         [after] = api.get("/api/actions").json()["actions"]
         assert (after["status"], after["late"]) == ("done", False)
         assert [m["id"] for m in api.get("/api/meetings").json()["meetings"]] == [meeting_id]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_each_member_node_keeps_the_common_record(tmp_path: Any, backend: str) -> None:
+    """Algeria records a meeting with Mali; Mali's node pulls it, Mali updates its own
+    action item on its node, and Algeria's node receives the update; Niger gets none."""
+    from federation_kit import link, running_members
+    from hoggar.federation import sync
+
+    with running_members(tmp_path, ["DZ", "ML", "NE"], backend) as ms:
+        dz, ml, ne = ms["DZ"], ms["ML"], ms["NE"]
+        for a, b in ((ml, dz), (dz, ml), (ne, dz)):
+            link(a, b)
+        inp = service.MeetingIn(
+            name="Réunion bilatérale",
+            kind="chiefs-of-staff-meeting",
+            start_date="2026-11-02",
+            host=dz.org,
+            participants=(dz.org, ml.org),
+            decisions=(
+                service.DecisionIn(
+                    "Patrouilles conjointes",
+                    "border-security",
+                    (service.ActionIn("Patrouille nord", ml.org, "2026-12-31"),),
+                ),
+            ),
+        )
+        with dz.node.db.transaction() as session:
+            meeting = service.record_meeting(session, dz.node, analyst(dz.node), inp)
+        assert sync.sync_peer(ml.node, "dz").ok and sync.sync_peer(ne.node, "dz").ok
+        today = date(2026, 11, 20)
+        with ml.node.db.session() as session:
+            view = service.view_meeting(session, analyst(ml.node), meeting["id"], today)
+        item = view.decisions[0].actions[0].item
+        with ml.node.db.transaction() as session:
+            service.update_action(
+                session,
+                ml.node,
+                analyst(ml.node),
+                item["id"],
+                "in-progress",
+                "2026-11-19",
+                "Première patrouille",
+            )
+        with ne.node.db.session() as session, pytest.raises(NotFound):
+            service.view_meeting(session, analyst(ne.node), meeting["id"], today)
+        assert sync.sync_peer(dz.node, "ml").ok
+        with dz.node.db.session() as session:
+            view = service.view_meeting(session, analyst(dz.node), meeting["id"], today)
+        action = view.decisions[0].actions[0]
+        assert action.status == "in-progress" and action.latest is not None
+        assert action.latest["created_by_ref"] == ml.org
+        # Niger cannot set Mali's item's status even from its own node (it cannot read it).
+        with ne.node.db.transaction() as session, pytest.raises(NotFound):
+            service.update_action(
+                session, ne.node, analyst(ne.node), item["id"], "done", "2026-11-19"
+            )

@@ -76,6 +76,8 @@ class Figures:
     seized: Counter[tuple[str, str]] = field(default_factory=Counter)  # (item, unit) → qty
     by_country: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     by_month: Counter[str] = field(default_factory=Counter)  # "YYYY-MM" → incidents
+    by_region: Counter[tuple[str, str]] = field(default_factory=Counter)  # (country, admin1)
+    points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lon)
     ids: list[str] = field(default_factory=list)
 
 
@@ -139,6 +141,10 @@ def _figures(rows: Sequence[Any]) -> Figures:
         out.by_country[r.country or "??"].update(values)
         if r.start_at is not None:
             out.by_month[r.start_at.strftime("%Y-%m")] += 1
+        if ext.get("admin1"):
+            out.by_region[(r.country or "??", str(ext["admin1"]))] += 1
+        if r.lat is not None and r.lon is not None:
+            out.points.append((r.lat, r.lon))
         for item in ext.get("seized") or []:
             if isinstance(item, dict) and isinstance(item.get("quantity"), int | float):
                 out.seized[(str(item.get("item")), str(item.get("unit", "")))] += item["quantity"]

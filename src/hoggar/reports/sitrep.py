@@ -240,7 +240,9 @@ def _env() -> Environment:
     return env
 
 
-def to_html(report: Sitrep, for_print: bool = False) -> str:
+def to_html(report: Sitrep, for_print: bool = False, web: bool = False) -> str:
+    """The report as one HTML page; `web` takes the fonts from the node's /static
+    (a page served over HTTP may not load file:// fonts), otherwise from the package."""
     lang = report.request.lang
     book = load_codebook()
 
@@ -260,9 +262,9 @@ def to_html(report: Sitrep, for_print: bool = False) -> str:
                 dir="rtl" if i18n.is_rtl(lang) else "ltr",
                 fonts=_fonts_dir().as_uri(),
                 for_print=for_print,
+                web=web and not for_print,
                 event_label=event_label,
                 themes=THEME_LABELS,
-                names={},
             )
         )
 

@@ -15,7 +15,7 @@ from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.reports import sitrep
 from hoggar.reports.assessment import THEMES, Period, assess
-from hoggar.reports.charts import bars
+from hoggar.reports.charts import bars, map_svg
 from hoggar.summits import service as summits
 from hoggar.web.common import current_viewer, language_of, login_redirect, render
 from hoggar.web.meetings import by_member
@@ -65,12 +65,22 @@ def install(app: FastAPI) -> None:
             )
             for t in result.themes
         }
+        maps = {
+            t.theme: map_svg(
+                [(lat, lon, sitrep.THEME_COLOURS[t.theme]) for lat, lon in t.current.points],
+                width=420,
+                title=t.theme,
+                highlight=countries,
+            )
+            for t in result.themes
+        }
         return render(
             request,
             "assessment.html",
             viewer,
             result=result,
             charts=charts,
+            maps=maps,
             members=by_member(actions),
             names=names,
             themes=sitrep.THEME_LABELS,
@@ -137,7 +147,7 @@ def install(app: FastAPI) -> None:
                 media_type="application/pdf",
                 headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
             )
-        return HTMLResponse(sitrep.to_html(report))
+        return HTMLResponse(sitrep.to_html(report, web=True))
 
     def _form_error(request: Request, node: Node, error: str) -> HTMLResponse:
         viewer = current_viewer(request)
