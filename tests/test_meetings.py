@@ -330,3 +330,40 @@ def test_each_member_node_keeps_the_common_record(tmp_path: Any, backend: str) -
             service.update_action(
                 session, ne.node, analyst(ne.node), item["id"], "done", "2026-11-19"
             )
+
+
+def test_recording_a_meeting_in_the_web_form(node: Node) -> None:
+    _members(node)
+    with LiveServer(node) as server, httpx.Client(base_url=server.url, timeout=30) as web:
+        assert (
+            web.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD}).status_code
+            == 303
+        )
+        form = web.get("/meetings/new")
+        assert form.status_code == 200
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        data: dict[str, Any] = {
+            "csrf": csrf,
+            "name": "Comité mixte Algérie-Niger",
+            "kind": "technical-committee",
+            "start_date": "2026-11-24",
+            "host": node.org_id,
+            "participants": [node.org_id, NIGER],
+            "agenda": "Contrebande de carburant\nMigrations",
+            "d0_text": "Patrouilles communes sur la frontière",
+            "d0_theme": "border-security",
+            "d0a0_text": "Première patrouille commune",
+            "d0a0_responsible": NIGER,
+            "d0a0_due": "2027-01-15",
+        }
+        bad = web.post("/meetings/new", data={**data, "participants": [], "d0a0_due": "demain"})
+        assert bad.status_code == 422
+        assert "/participants" in bad.text and "/decisions/0/actions/0/due_date" in bad.text
+        assert "Comité mixte Algérie-Niger" in bad.text  # nothing typed is lost
+        r = web.post("/meetings/new", data=data)
+        assert r.status_code == 303
+        page = web.get(r.headers["location"])
+        assert "Première patrouille commune" in page.text and "Migrations" in page.text
+    with node.db.session() as session:
+        [meeting] = service.list_meetings(session, Principal(org_id=NIGER, name="n"))
+        assert meeting["agenda"] == ["Contrebande de carburant", "Migrations"]

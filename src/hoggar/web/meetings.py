@@ -10,11 +10,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from hoggar import i18n
 from hoggar.incidents.service import local_name
 from hoggar.kernel.clock import utcnow
-from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
+from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied, Problem
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.summits import service
@@ -97,6 +98,40 @@ def install(app: FastAPI) -> None:
             statuses=STATUS_LABELS,
         )
 
+    @app.get("/meetings/new", response_class=HTMLResponse, include_in_schema=False)
+    def new_meeting(request: Request) -> Response:
+        node: Node = request.app.state.node
+        viewer = current_viewer(request)
+        if viewer is None:
+            return login_redirect(request)
+        if not viewer.principal.can_write:
+            return not_found(request, viewer)
+        return _form_page(request, node, viewer, None, [])
+
+    @app.post("/meetings/new", include_in_schema=False)
+    async def record(request: Request) -> Response:
+        node: Node = request.app.state.node
+        viewer = current_viewer(request)
+        if viewer is None:
+            return login_redirect(request)
+        form = await request.form()
+        if not csrf_ok(request, form):
+            problem = Problem("csrf", i18n.gettext("The form expired; please submit it again."))
+            return _form_page(request, node, viewer, form, [problem], 400)
+        inp = meeting_input(form)
+
+        def write() -> dict[str, Any]:
+            with node.db.transaction() as session:
+                return service.record_meeting(session, node, viewer.principal, inp)
+
+        try:
+            meeting = await run_in_threadpool(write)
+        except PermissionDenied:
+            return not_found(request, viewer)
+        except HoggarError as exc:
+            return _form_page(request, node, viewer, form, exc.problems, 422)
+        return RedirectResponse(f"/meetings/{meeting['id']}", status_code=303)
+
     @app.get("/meetings/{meeting_id}", response_class=HTMLResponse, include_in_schema=False)
     def meeting_page(request: Request, meeting_id: str) -> Response:
         node: Node = request.app.state.node
@@ -145,6 +180,63 @@ def install(app: FastAPI) -> None:
             detail = "; ".join(f"{p.where}: {p.message}" for p in exc.problems)
             return _meeting_page(request, node, viewer, meeting_id, f"{exc.message} {detail}", 422)
         return RedirectResponse(f"/meetings/{meeting_id}#{action_id}", status_code=303)
+
+
+def meeting_input(form: FormData) -> service.MeetingIn:
+    """The meeting form's fields (three decisions of two actions; blank ones dropped)."""
+
+    def text(key: str) -> str:
+        return str(form.get(key, "")).strip()
+
+    decisions = []
+    for i in range(3):
+        if not text(f"d{i}_text"):
+            continue
+        actions = tuple(
+            service.ActionIn(
+                text(f"d{i}a{j}_text"), text(f"d{i}a{j}_responsible"), text(f"d{i}a{j}_due")
+            )
+            for j in range(2)
+            if text(f"d{i}a{j}_text")
+        )
+        decisions.append(service.DecisionIn(text(f"d{i}_text"), text(f"d{i}_theme"), actions))
+    return service.MeetingIn(
+        name=text("name"),
+        kind=text("kind"),
+        start_date=text("start_date"),
+        end_date=text("end_date") or None,
+        host=text("host"),
+        participants=tuple(str(p) for p in form.getlist("participants")),
+        place_name=text("place_name"),
+        country=text("country").upper() or None,
+        agenda=tuple(line.strip() for line in text("agenda").splitlines() if line.strip()),
+        final_statement=text("final_statement"),
+        lang=i18n.current_language(),
+        decisions=tuple(decisions),
+    )
+
+
+def _form_page(
+    request: Request,
+    node: Node,
+    viewer: Viewer,
+    form: FormData | None,
+    errors: list[Problem],
+    status: int = 200,
+) -> HTMLResponse:
+    with node.db.session() as session:
+        names = org_names(session)
+    return render(
+        request,
+        "meeting_form.html",
+        viewer,
+        status=status,
+        form=form or FormData(),
+        errors=errors,
+        names=names,
+        kinds=KIND_LABELS,
+        themes=THEME_LABELS,
+    )
 
 
 def _meeting_page(
