@@ -65,6 +65,14 @@ class Period:
         end = self.start - timedelta(days=1)
         return Period(end - timedelta(days=self.days - 1), end)
 
+    def months(self) -> list[str]:
+        """ "YYYY-MM" of every month the period touches."""
+        out, d = [], self.start.replace(day=1)
+        while d <= self.end:
+            out.append(d.strftime("%Y-%m"))
+            d = (d + timedelta(days=32)).replace(day=1)
+        return out
+
     def bounds(self) -> tuple[datetime, datetime]:
         lo = datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
         return lo, lo + timedelta(days=self.days)

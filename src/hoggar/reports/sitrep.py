@@ -94,14 +94,6 @@ class Sitrep:
     charts: dict[str, str] = field(default_factory=dict)
 
 
-def _months(period: Period) -> list[str]:
-    out, d = [], period.start.replace(day=1)
-    while d <= period.end:
-        out.append(d.strftime("%Y-%m"))
-        d = (d + timedelta(days=32)).replace(day=1)
-    return out
-
-
 def build(
     session: Session,
     node: Node,
@@ -184,7 +176,7 @@ def build(
 
 def _charts(report: Sitrep, period: Period, lang: str) -> dict[str, str]:
     with i18n.language(lang):
-        months = _months(period)
+        months = period.months()
         monthly = Counter(a["start"].strftime("%Y-%m") for a in report.annex if a["start"])
         labels = [m[2:] for m in months]
         charts = {

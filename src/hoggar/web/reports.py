@@ -30,14 +30,6 @@ def _day(value: str | None, default: date) -> date:
         return default
 
 
-def _months(period: Period) -> list[str]:
-    out, d = [], period.start.replace(day=1)
-    while d <= period.end:
-        out.append(d.strftime("%Y-%m"))
-        d = (d + timedelta(days=32)).replace(day=1)
-    return out
-
-
 def install(app: FastAPI) -> None:
     @app.get("/assessment", response_class=HTMLResponse, include_in_schema=False)
     def assessment_page(request: Request) -> Response:
@@ -56,7 +48,7 @@ def install(app: FastAPI) -> None:
             result = assess(session, viewer.principal, period, countries)
             actions = summits.action_items(session, viewer.principal, today)
             names = org_names(session)
-        months = _months(period)
+        months = period.months()
         charts = {
             t.theme: bars(
                 [m[2:] for m in months],
