@@ -200,15 +200,23 @@ class _Scanner:
     def norm(self, i: int) -> str:
         return self.t[i].norm if 0 <= i < len(self.t) else ""
 
+    def is_word(self, i: int, words: frozenset[str] | set[str]) -> bool:
+        """Whether token i is one of `words`, under Arabic clitics."""
+        return bool(_bare(self.norm(i)) & words)
+
     def modifier(self, i: int) -> str | None:
-        word = self.norm(i)
-        if word in _PAST or _bare(word) & _PAST:
-            return "past"
-        if word in _FUTURE or _bare(word) & _FUTURE:
-            return "future"
-        if word in _CURRENT or _bare(word) & _CURRENT:
-            return "current"
+        for mode, words in (("past", _PAST), ("future", _FUTURE), ("current", _CURRENT)):
+            if self.is_word(i, words):
+                return mode
         return None
+
+    def year_or_modifier(self, j: int) -> tuple[int | None, str | None, int]:
+        """After a day and month, or a month: (the year written, else None; the modifier
+        "الماضي"/"dernier"/"last"…, else None; where the expression ends)."""
+        if j < len(self.t) and _YEAR.match(self.norm(j)):
+            return int(self.norm(j)), None, j + 1
+        mode = self.modifier(j)
+        return None, mode, j + (mode is not None)
 
     def add(
         self,
@@ -411,17 +419,9 @@ class _Scanner:
         return self._finish_day(i, j + 1, day, month[0])
 
     def _finish_day(self, i: int, j: int, day: int, month: int) -> int:
-        year = None
-        relative = True
-        mode = None
-        if j < len(self.t) and _YEAR.match(self.norm(j)):
-            year = int(self.norm(j))
-            relative = False
-            j += 1
-        else:
-            mode = self.modifier(j)
-            if mode is not None:
-                j += 1
+        year, mode, j = self.year_or_modifier(j)
+        relative = year is None
+        if year is None:
             if mode == "current" and self.pub is not None:
                 year = self.pub.year
             else:
@@ -436,11 +436,11 @@ class _Scanner:
     def month_period(self, i: int) -> int | None:
         j = i
         part = None
-        if self.norm(j) in _EARLY or _bare(self.norm(j)) & _EARLY:
+        if self.is_word(j, _EARLY):
             part = "early"
-        elif self.norm(j) in _MID or _bare(self.norm(j)) & _MID:
+        elif self.is_word(j, _MID):
             part = "mid"
-        elif self.norm(j) in _LATE or _bare(self.norm(j)) & _LATE:
+        elif self.is_word(j, _LATE):
             part = "late"
         if part is not None:
             j += 1
@@ -450,11 +450,9 @@ class _Scanner:
         pre_mode = {"this": "current", "ce": "current", "last": "past", "next": "future"}.get(
             self.norm(j)
         )
-        if pre_mode is not None and (
-            _bare(self.norm(j + 1)) & _MONTH_WORD or self.norm(j + 1) in _MONTH_WORD
-        ):
+        if pre_mode is not None and self.is_word(j + 1, _MONTH_WORD):
             j += 1
-        if _bare(self.norm(j)) & _MONTH_WORD or self.norm(j) in _MONTH_WORD:
+        if self.is_word(j, _MONTH_WORD):
             j += 1
             month = _month_at(self.t, j) if j < len(self.t) else None
             if month is not None:
@@ -486,22 +484,14 @@ class _Scanner:
             number = month[0]
         if not named_month:
             return None
-        year = None
-        relative = True
-        if j < len(self.t) and _YEAR.match(self.norm(j)):
-            year = int(self.norm(j))
-            relative = False
-            j += 1
-        else:
-            mode = self.modifier(j)
-            if mode is not None:
-                j += 1
-            if self.pub is not None:
-                year = self.pub.year
-                if mode == "past" or (mode is None and number > self.pub.month + 1):
-                    year = self.pub.year if number < self.pub.month else self.pub.year - 1
-                if mode == "future" and number < self.pub.month:
-                    year += 1
+        year, mode, j = self.year_or_modifier(j)
+        relative = year is None
+        if year is None and self.pub is not None:
+            year = self.pub.year
+            if mode == "past" or (mode is None and number > self.pub.month + 1):
+                year = self.pub.year if number < self.pub.month else self.pub.year - 1
+            if mode == "future" and number < self.pub.month:
+                year += 1
         if year is None:
             return self.add(i, j, None, "week" if part else "month", True)
         return self._month_result(i, j, date(year, number, 1), part, relative)
@@ -532,7 +522,7 @@ class _Scanner:
                 self.norm(i)
             ]
             j += 1
-        if not (_bare(self.norm(j)) & _WEEK or self.norm(j) in _WEEK):
+        if not self.is_word(j, _WEEK):
             return None
         if self.norm(j) == "semaine" and self.norm(j - 1) == "la":
             i = j - 1
@@ -551,7 +541,7 @@ class _Scanner:
     def ago(self, i: int) -> int | None:
         word = self.norm(i)
         j = i
-        if word in _AGO_BEFORE or _bare(word) & _AGO_BEFORE:
+        if self.is_word(i, _AGO_BEFORE):
             j = i + 1
         elif word == "il" and self.norm(i + 1) == "y" and self.norm(i + 2) == "a":
             j = i + 3

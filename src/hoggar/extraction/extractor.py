@@ -16,7 +16,14 @@ from typing import Any
 
 from hoggar.extraction.dates import DateMention, find_dates
 from hoggar.extraction.language import detect_language
-from hoggar.extraction.lexicon import Hit, Lexicon, lexicon_data, trigger_data
+from hoggar.extraction.lexicon import (
+    Hit,
+    Lexicon,
+    by_key,
+    by_language,
+    lexicon_data,
+    trigger_data,
+)
 from hoggar.extraction.mentions import (
     GroupFinder,
     GroupName,
@@ -240,15 +247,9 @@ class _Sentence:
 
 
 def _trigger_lexicon() -> Lexicon[str]:
-    data = trigger_data()
-    phrases = [
-        (phrase, sub)
-        for sub, by_lang in data.items()
-        if sub not in ("about", "weak", "requires", "civilian_victims")
-        for phrases in by_lang.values()
-        for phrase in phrases
-    ]
-    return Lexicon(phrases)
+    """Every sub-type's triggers (the file's other sections are not sub-types)."""
+    others = ("about", "weak", "requires", "civilian_victims")
+    return by_key({k: v for k, v in trigger_data().items() if k not in others})
 
 
 class Extractor:
@@ -259,24 +260,13 @@ class Extractor:
         self.places = PlaceFinder(self.gazetteer)
         self.groups = GroupFinder(groups)
         self.triggers = _trigger_lexicon()
-        weak = trigger_data()["weak"]
-        self.weak: Lexicon[str] = Lexicon((w, lang) for lang, ws in weak.items() for w in ws)
-        counts = lexicon_data()["counts"]
-        self.count_cues: Lexicon[str] = Lexicon(
-            (w, role) for role, by_lang in counts.items() for ws in by_lang.values() for w in ws
-        )
+        self.weak = by_language(trigger_data()["weak"])
+        self.count_cues = by_key(lexicon_data()["counts"])
         self.victims = word_lexicon("victims")
         self.forces = word_lexicon("forces")
         self.future_cues = word_lexicon("future")
-        self.civilians: Lexicon[str] = Lexicon(
-            (w, lang) for lang, ws in trigger_data()["civilian_victims"].items() for w in ws
-        )
-        self.requires: Lexicon[str] = Lexicon(
-            (w, sub)
-            for sub, by_lang in trigger_data()["requires"].items()
-            for ws in by_lang.values()
-            for w in ws
-        )
+        self.civilians = by_language(trigger_data()["civilian_victims"])
+        self.requires = by_key(trigger_data()["requires"])
         self.protest_intervention = word_lexicon("protest_intervention")
         self.protest_force = word_lexicon("protest_force")
         self.hq_nouns = word_lexicon("hq_nouns")
@@ -284,12 +274,7 @@ class Extractor:
         self.victim_stems = [w.rstrip("*") for w in lexicon_data()["victims"]["ar"]]
         self.victims_singular = word_lexicon("victims_singular")
         self.subset = word_lexicon("subset")
-        self.no_casualties: Lexicon[str] = Lexicon(
-            (w, kind)
-            for kind, by_lang in lexicon_data()["no_casualties"].items()
-            for ws in by_lang.values()
-            for w in ws
-        )
+        self.no_casualties = by_key(lexicon_data()["no_casualties"])
 
     # --- finding ---------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -115,19 +115,30 @@ class Lexicon(Generic[V]):
 
 
 @cache
+def _data(name: str) -> dict[str, Any]:
+    raw = resources.files("hoggar.extraction").joinpath(f"data/{name}").read_text("utf-8")
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
 def lexicon_data() -> dict[str, Any]:
-    raw = resources.files("hoggar.extraction").joinpath("data/lexicon.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(raw)
-    return data
+    return _data("lexicon.json")
 
 
-@cache
 def trigger_data() -> dict[str, Any]:
-    raw = resources.files("hoggar.extraction").joinpath("data/triggers.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(raw)
-    return data
+    return _data("triggers.json")
 
 
-def words_of(mapping: dict[str, Sequence[str]]) -> list[str]:
-    """All phrases of a {lang: [phrases]} mapping."""
-    return [p for phrases in mapping.values() for p in phrases]
+def by_language(mapping: Mapping[str, Sequence[str]]) -> Lexicon[str]:
+    """A {lang: [phrases]} mapping as one lexicon; a hit's value is the language."""
+    return Lexicon((phrase, lang) for lang, phrases in mapping.items() for phrase in phrases)
+
+
+def by_key(mapping: Mapping[str, Mapping[str, Sequence[str]]]) -> Lexicon[str]:
+    """A {key: {lang: [phrases]}} mapping as one lexicon; a hit's value is the key."""
+    return Lexicon(
+        (phrase, key)
+        for key, by_lang in mapping.items()
+        for phrases in by_lang.values()
+        for phrase in phrases
+    )

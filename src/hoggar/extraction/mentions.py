@@ -18,7 +18,7 @@ from typing import Any
 
 from babel import Locale
 
-from hoggar.extraction.lexicon import Hit, Lexicon, lexicon_data
+from hoggar.extraction.lexicon import Hit, Lexicon, by_language, lexicon_data
 from hoggar.extraction.tokens import Token
 from hoggar.geo.gazetteer import MEMBER_STATES, Gazetteer, Place
 from hoggar.text.normalize import is_arabic, normalize
@@ -89,8 +89,7 @@ def state_lexicon() -> Lexicon[tuple[str, str]]:
 @cache
 def word_lexicon(section: str) -> Lexicon[str]:
     """A {lang: [words]} section of lexicon.json as one lexicon (value = the language)."""
-    data = lexicon_data()[section]
-    return Lexicon((w, lang) for lang, words in data.items() for w in words)
+    return by_language(lexicon_data()[section])
 
 
 class PlaceFinder:

@@ -119,8 +119,3 @@ def word_of(norm: str) -> Word:
     if is_arabic(norm) and norm.startswith("ال") and len(norm) > 3:
         return Word(norm[2:], True)
     return Word(norm, False)
-
-
-def phrase(text: str) -> tuple[Word, ...]:
-    """A name as dictionary words."""
-    return tuple(word_of(w) for w in normalize(text).split())
