@@ -86,7 +86,6 @@ class Figures:
     by_month: Counter[str] = field(default_factory=Counter)  # "YYYY-MM" → incidents
     by_region: Counter[tuple[str, str]] = field(default_factory=Counter)  # (country, admin1)
     points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lon)
-    ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -156,7 +155,6 @@ def _figures(rows: Sequence[Any]) -> Figures:
         for item in ext.get("seized") or []:
             if isinstance(item, dict) and isinstance(item.get("quantity"), int | float):
                 out.seized[(str(item.get("item")), str(item.get("unit", "")))] += item["quantity"]
-        out.ids.append(r.stix_id)
     return out
 
 
@@ -178,12 +176,20 @@ def assess(
     countries: Sequence[str] = (),
     themes: Sequence[str] = (),
     also_readable_by: str | None = None,
+    current_rows: Sequence[Any] | None = None,
 ) -> Assessment:
-    """Each theme's figures for `period` and the period before, as `principal` may see."""
+    """Each theme's figures for `period` and the period before, as `principal` may see.
+
+    `current_rows`: the period's incidents already read with the same filter (every
+    sub-type), as a situation report has them; the themes then take theirs from it."""
     results = []
     for theme in themes or THEMES:
         subs = THEMES[theme]
-        current = _figures(_rows(session, principal, period, subs, countries, also_readable_by))
+        if current_rows is not None:
+            rows = [r for r in current_rows if r.sub_type in subs]
+        else:
+            rows = _rows(session, principal, period, subs, countries, also_readable_by)
+        current = _figures(rows)
         previous = _figures(
             _rows(session, principal, period.previous(), subs, countries, also_readable_by)
         )

@@ -33,6 +33,7 @@ from hoggar.reports.charts import bars, map_svg
 from hoggar.sharing.rule import Principal, Role
 from hoggar.stix import queries
 from hoggar.summits import service as summits
+from hoggar.summits.model import THEME_LABELS
 
 KEY_INCIDENTS = 10
 ANNEX_LIMIT = 2000
@@ -44,15 +45,6 @@ THEME_COLOURS = {
     "human-smuggling": "#e76f51",
     "border-security": "#6c757d",
     "civilian-harm": "#d62828",
-}
-THEME_LABELS = {
-    "armed-group-violence": i18n.N_("Armed-group violence"),
-    "kidnapping": i18n.N_("Kidnapping"),
-    "arms-smuggling": i18n.N_("Arms smuggling"),
-    "drug-smuggling": i18n.N_("Drug smuggling"),
-    "human-smuggling": i18n.N_("Human smuggling"),
-    "border-security": i18n.N_("Border security"),
-    "civilian-harm": i18n.N_("Harm to civilians"),
 }
 
 
@@ -161,7 +153,12 @@ def build(
         made_by=node.org_name,
         made_at=now or utcnow(),
         assessment=assess(
-            session, reader, period, req.countries, also_readable_by=requester.org_id
+            session,
+            reader,
+            period,
+            req.countries,
+            also_readable_by=requester.org_id,
+            current_rows=rows,
         ),
         totals=totals,
         by_country=sorted(countries.items(), key=lambda kv: -kv[1]["incidents"]),

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from hoggar.i18n import N_
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.ids import ID_RE
 
@@ -50,6 +51,18 @@ THEMES = (
     "intelligence-sharing",
     "institutions",
 )
+# The themes' names in the interfaces and reports (translated where shown).
+THEME_LABELS = {
+    "armed-group-violence": N_("Armed-group violence"),
+    "kidnapping": N_("Kidnapping"),
+    "arms-smuggling": N_("Arms smuggling"),
+    "drug-smuggling": N_("Drug smuggling"),
+    "human-smuggling": N_("Human smuggling"),
+    "border-security": N_("Border security"),
+    "civilian-harm": N_("Harm to civilians"),
+    "intelligence-sharing": N_("Intelligence sharing"),
+    "institutions": N_("Institutions"),
+}
 STATUSES = ("open", "in-progress", "done", "cancelled")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

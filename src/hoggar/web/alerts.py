@@ -16,7 +16,15 @@ from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.incidents.service import local_name, visible_groups
 from hoggar.kernel.errors import Invalid
 from hoggar.node.context import Node
-from hoggar.web.common import Viewer, csrf_ok, current_viewer, language_of, login_redirect, render
+from hoggar.web.common import (
+    FORM_EXPIRED,
+    Viewer,
+    csrf_ok,
+    current_viewer,
+    language_of,
+    login_redirect,
+    render,
+)
 
 
 def _criteria(form: Any, node: Node) -> dict[str, Any]:
@@ -94,7 +102,7 @@ def install(app: FastAPI) -> None:
                 request,
                 node,
                 viewer,
-                error=i18n.gettext("The form expired; please submit it again."),
+                error=i18n.gettext(FORM_EXPIRED),
                 status=400,
             )
 

@@ -19,6 +19,7 @@ from hoggar.auth.models import User
 from hoggar.auth.service import principal_of
 from hoggar.incidents.codebook import load_codebook
 from hoggar.kernel.clock import parse_stix
+from hoggar.kernel.errors import HoggarError
 from hoggar.node.context import Node
 from hoggar.sharing.markings import TLP_BY_ID
 from hoggar.sharing.rule import Principal
@@ -150,3 +151,12 @@ def safe_next(target: str) -> str:
 def not_found(request: Request, viewer: Viewer) -> HTMLResponse:
     """The same page whether the record is missing or not releasable to the reader."""
     return render(request, "not_found.html", viewer, status=404)
+
+
+FORM_EXPIRED = i18n.N_("The form expired; please submit it again.")
+
+
+def error_text(exc: HoggarError) -> str:
+    """A core error as one line for a page: its message, then each problem and where."""
+    detail = "; ".join(f"{p.where}: {p.message}" for p in exc.problems)
+    return f"{exc.message} {detail}".strip()

@@ -26,6 +26,7 @@ from hoggar.sources import service as sources
 from hoggar.stix import queries
 from hoggar.stix.authoring import Sharing
 from hoggar.web.common import (
+    FORM_EXPIRED,
     Viewer,
     csrf_ok,
     current_viewer,
@@ -439,7 +440,7 @@ def _months(rows: list[tuple[datetime, str | None, int]]) -> list[dict[str, Any]
 
 
 def _csrf_error() -> dict[str, list[i18n.Msg]]:
-    return {"": [i18n.Msg(i18n.N_("The form expired; please submit it again."))]}
+    return {"": [i18n.Msg(FORM_EXPIRED)]}
 
 
 def _readable(node: Node, viewer: Viewer, stix_id: str) -> bool:

@@ -19,12 +19,14 @@ from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied, Proble
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.summits import service
-from hoggar.summits.model import STATUSES
+from hoggar.summits.model import STATUSES, THEME_LABELS
 from hoggar.web.common import (
+    FORM_EXPIRED,
     Viewer,
     csrf_ok,
     current_viewer,
     env,
+    error_text,
     login_redirect,
     not_found,
     render,
@@ -44,17 +46,6 @@ KIND_LABELS = {
     "technical-committee": i18n.N_("Technical committee"),
     "expert-meeting": i18n.N_("Expert meeting"),
     "other": i18n.N_("Other meeting"),
-}
-THEME_LABELS = {
-    "armed-group-violence": i18n.N_("Armed-group violence"),
-    "kidnapping": i18n.N_("Kidnapping"),
-    "arms-smuggling": i18n.N_("Arms smuggling"),
-    "drug-smuggling": i18n.N_("Drug smuggling"),
-    "human-smuggling": i18n.N_("Human smuggling"),
-    "border-security": i18n.N_("Border security"),
-    "civilian-harm": i18n.N_("Harm to civilians"),
-    "intelligence-sharing": i18n.N_("Intelligence sharing"),
-    "institutions": i18n.N_("Institutions"),
 }
 
 
@@ -116,7 +107,7 @@ def install(app: FastAPI) -> None:
             return login_redirect(request)
         form = await request.form()
         if not csrf_ok(request, form):
-            problem = Problem("csrf", i18n.gettext("The form expired; please submit it again."))
+            problem = Problem("csrf", i18n.gettext(FORM_EXPIRED))
             return _form_page(request, node, viewer, form, [problem], 400)
         inp = meeting_input(form)
 
@@ -154,7 +145,7 @@ def install(app: FastAPI) -> None:
                 node,
                 viewer,
                 meeting_id,
-                i18n.gettext("The form expired; please submit it again."),
+                i18n.gettext(FORM_EXPIRED),
                 400,
             )
         evidence = [e.strip() for e in str(form.get("evidence", "")).split() if e.strip()]
@@ -176,9 +167,8 @@ def install(app: FastAPI) -> None:
             await run_in_threadpool(write)
         except NotFound:
             return not_found(request, viewer)
-        except (PermissionDenied, HoggarError) as exc:
-            detail = "; ".join(f"{p.where}: {p.message}" for p in exc.problems)
-            return _meeting_page(request, node, viewer, meeting_id, f"{exc.message} {detail}", 422)
+        except HoggarError as exc:
+            return _meeting_page(request, node, viewer, meeting_id, error_text(exc), 422)
         return RedirectResponse(f"/meetings/{meeting_id}#{action_id}", status_code=303)
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hoggar import i18n
+from hoggar.geo.gazetteer import MEMBER_STATES as MEMBERS
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid
 from hoggar.node.context import Node
@@ -17,10 +18,11 @@ from hoggar.reports import sitrep
 from hoggar.reports.assessment import THEMES, Period, assess
 from hoggar.reports.charts import bars, map_svg
 from hoggar.summits import service as summits
-from hoggar.web.common import current_viewer, language_of, login_redirect, render
+from hoggar.summits.model import THEME_LABELS
+from hoggar.web.common import current_viewer, error_text, language_of, login_redirect, render
 from hoggar.web.meetings import by_member
 
-MEMBER_STATES = ("DZ", "BF", "TD", "LY", "ML", "MR", "NE")
+MEMBER_STATES = tuple(sorted(MEMBERS))
 
 
 def _day(value: str | None, default: date) -> date:
@@ -75,7 +77,7 @@ def install(app: FastAPI) -> None:
             maps=maps,
             members=by_member(actions),
             names=names,
-            themes=sitrep.THEME_LABELS,
+            themes=THEME_LABELS,
             theme_keys=list(THEMES),
             states=MEMBER_STATES,
             since=since.isoformat(),
@@ -129,8 +131,7 @@ def install(app: FastAPI) -> None:
         try:
             report = await run_in_threadpool(make)
         except Invalid as exc:
-            detail = "; ".join(f"{p.where}: {p.message}" for p in exc.problems)
-            return _form_error(request, node, f"{exc.message} {detail}")
+            return _form_error(request, node, error_text(exc))
         name = f"hoggar-sitrep-{req.since}-{req.until}-{req.lang}"
         if q.get("format") == "pdf":
             pdf = await run_in_threadpool(sitrep.to_pdf, report)

@@ -17,10 +17,12 @@ from hoggar.node.context import Node
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_date
 from hoggar.web.common import (
+    FORM_EXPIRED,
     Viewer,
     csrf_ok,
     current_viewer,
     env,
+    error_text,
     login_redirect,
     not_found,
     render,
@@ -116,7 +118,7 @@ def install(app: FastAPI) -> None:
                 request,
                 node,
                 viewer,
-                i18n.gettext("The form expired; please submit it again."),
+                i18n.gettext(FORM_EXPIRED),
                 400,
             )
         try:
@@ -157,7 +159,7 @@ def install(app: FastAPI) -> None:
                 request,
                 node,
                 viewer,
-                i18n.gettext("The form expired; please submit it again."),
+                i18n.gettext(FORM_EXPIRED),
                 400,
             )
 
@@ -176,8 +178,7 @@ def install(app: FastAPI) -> None:
         try:
             await run_in_threadpool(write)
         except HoggarError as exc:
-            detail = "; ".join(f"{p.where}: {p.message}" for p in exc.problems)
-            return _list_page(request, node, viewer, f"{exc.message} {detail}".strip(), 422)
+            return _list_page(request, node, viewer, error_text(exc), 422)
         return RedirectResponse("/sources?show=all", status_code=303)
 
     @app.post("/sources/feeds/{feed_id}/fetch", include_in_schema=False)
@@ -191,7 +192,7 @@ def install(app: FastAPI) -> None:
                 request,
                 node,
                 viewer,
-                i18n.gettext("The form expired; please submit it again."),
+                i18n.gettext(FORM_EXPIRED),
                 400,
             )
         try:
@@ -222,7 +223,7 @@ def install(app: FastAPI) -> None:
                 node,
                 viewer,
                 article_id,
-                i18n.gettext("The form expired; please submit it again."),
+                i18n.gettext(FORM_EXPIRED),
                 400,
             )
 
