@@ -363,7 +363,10 @@ def pointing_at(
     return [load_object(b) for b in rows]
 
 
-def _readable(session: Session, principal: Principal, ids: Sequence[str]) -> list[dict[str, Any]]:
+def readable_objects(
+    session: Session, principal: Principal, ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The current, unrevoked versions of `ids` the principal may read (others left out)."""
     if not ids:
         return []
     page = queries.list_objects(
@@ -416,8 +419,8 @@ def view_incident(session: Session, principal: Principal, stix_id: str) -> Incid
         incident=current,
         versions=versions,
         changes=[_changed(a, b) for a, b in itertools.pairwise(versions)],
-        places=_readable(session, principal, place_ids),
-        groups=_readable(session, principal, actor_ids),
+        places=readable_objects(session, principal, place_ids),
+        groups=readable_objects(session, principal, actor_ids),
         opinions=pointing_at(session, principal, stix_id, ("opinion",)),
         notes=pointing_at(session, principal, stix_id, ("note",)),
         tlp=row.tlp,

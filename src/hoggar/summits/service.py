@@ -16,20 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hoggar.incidents.service import pointing_at
+from hoggar.incidents.service import pointing_at, readable_objects
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.kernel.ids import new_id
-from hoggar.kernel.jsonutil import load_object
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.sharing.markings import TLP
-from hoggar.sharing.rule import Principal, visible_to
+from hoggar.sharing.rule import Principal
 from hoggar.stix import queries
 from hoggar.stix.authoring import Sharing, create_object
-from hoggar.stix.models import ObjectVersion
 from hoggar.summits.model import (
     ACTION_ITEM,
     ACTION_UPDATE,
@@ -322,21 +319,8 @@ def action_view(
     status = str(updates[-1]["status"]) if updates else "open"
     late = status in ("open", "in-progress") and str(item.get("due_date")) < today.isoformat()
     refs = [r for u in updates for r in u.get("evidence_refs") or []]
-    evidence = _readable(session, principal, list(dict.fromkeys(refs)))
+    evidence = readable_objects(session, principal, list(dict.fromkeys(refs)))
     return ActionView(item, updates, status, late, evidence)
-
-
-def _readable(session: Session, principal: Principal, ids: Sequence[str]) -> list[dict[str, Any]]:
-    if not ids:
-        return []
-    rows = session.execute(
-        select(ObjectVersion.body).where(
-            ObjectVersion.stix_id.in_(list(ids)),
-            ObjectVersion.is_current.is_(True),
-            visible_to(principal),
-        )
-    ).scalars()
-    return [load_object(b) for b in rows]
 
 
 def view_meeting(
@@ -361,7 +345,9 @@ def view_meeting(
         )
         for d in decisions
     ]
-    sources = _readable(session, principal, [str(r) for r in meeting.get("source_refs") or []])
+    sources = readable_objects(
+        session, principal, [str(r) for r in meeting.get("source_refs") or []]
+    )
     return MeetingView(meeting, views, sources)
 
 
