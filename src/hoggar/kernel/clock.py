@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 
 _STIX_TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$")
 
@@ -22,15 +23,24 @@ def parse_stix(value: str) -> datetime:
     """Parse a STIX timestamp; raise ValueError saying what is wrong."""
     if not isinstance(value, str):
         raise ValueError(f"expected a timestamp string, got {type(value).__name__}")
+    return _parse_checked(value)
+
+
+@lru_cache(maxsize=8192)
+def _parse_checked(value: str) -> datetime:
+    # Cached: imports and queries meet the same instants again and again (created =
+    # modified = start), and a datetime is immutable.
     m = _STIX_TS.match(value)
     if not m:
         raise ValueError(f"{value!r} is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s+]Z, UTC)")
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    frac = (m.group(7) or "").ljust(6, "0")[:6]
+    frac = m.group(7)
     try:
-        return datetime(year, month, day, hour, minute, second, int(frac), tzinfo=UTC)
+        # fromisoformat is the C parser; the regex above already fixed the shape.
+        base = datetime.fromisoformat(value[:19])
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a valid date/time: {exc}") from exc
+    micro = int(frac.ljust(6, "0")[:6]) if frac else 0
+    return base.replace(microsecond=micro, tzinfo=UTC)
 
 
 def version_key(value: str) -> str:

@@ -17,6 +17,7 @@ from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.jsonutil import loads_strict
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
+from hoggar.stix.search import index_new_rows
 from hoggar.text.normalize import search_document
 
 _TEXT_PROPS = ("name", "description", "content", "abstract", "explanation", "opinion", "context")
@@ -167,6 +168,7 @@ def set_current_index(session: Session, version: ObjectVersion, obj: Mapping[str
     session.execute(delete(ObjectIndex).where(ObjectIndex.stix_id == version.stix_id))
     session.add(index_row(version, obj))
     session.flush()
+    index_new_rows(session, [version.stix_id])
     session.add_all(link_rows(version.stix_id, obj))
 
 
@@ -191,6 +193,7 @@ def rebuild_projections(session: Session, batch: int = 2000) -> int:
         objs = [(v, loads_strict(v.body)) for v in rows]
         session.add_all(index_row(v, obj) for v, obj in objs)
         session.flush()
+        index_new_rows(session, [v.stix_id for v, _ in objs])
         session.add_all(link for v, obj in objs for link in link_rows(v.stix_id, obj))
         session.flush()
         written += len(rows)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, func, select
+from sqlalchemy import CompoundSelect, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from hoggar.kernel.errors import Invalid, Problem, not_found
@@ -49,6 +49,8 @@ class ObjectFilter:
     also_readable_by: str | None = None
     start_after: datetime | None = None
     start_before: datetime | None = None
+    # An area: (west, south, east, north) in degrees; incidents with coordinates inside.
+    bbox: tuple[float, float, float, float] | None = None
     text: str | None = None
     include_revoked: bool = False
     ids: Sequence[str] = ()
@@ -124,6 +126,14 @@ def _filtered(stmt: Select[Any], principal: Principal, flt: ObjectFilter) -> Sel
         stmt = stmt.where(ObjectIndex.start_at >= flt.start_after)
     if flt.start_before:
         stmt = stmt.where(ObjectIndex.start_at < flt.start_before)
+    if flt.bbox:
+        west, south, east, north = flt.bbox
+        stmt = stmt.where(ObjectIndex.lat.between(south, north))
+        stmt = stmt.where(
+            ObjectIndex.lon.between(west, east)
+            if west <= east  # an area across the antimeridian wraps round
+            else or_(ObjectIndex.lon >= west, ObjectIndex.lon <= east)
+        )
     if flt.group:
         stmt = stmt.where(ObjectVersion.stix_id.in_(attributed_to(principal, flt.group)))
     if flt.fused_once:

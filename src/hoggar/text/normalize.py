@@ -54,6 +54,19 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
 
 
+class _CombiningTable(dict[int, int | None]):
+    """A str.translate table that drops combining marks, filled as characters are met
+    (lookups of known characters stay in C; a per-character Python loop cost twice as much)."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_NOT_COMBINING = _CombiningTable()
+
+
 def is_arabic(text: str) -> bool:
     return bool(_ARABIC.search(text))
 
@@ -64,7 +77,7 @@ def normalize(text: str) -> str:
     text = _AR_DIACRITICS.sub("", text).translate(_AR_TABLE)
     # Fold Latin: decompose, drop combining marks (Arabic marks are gone already).
     text = unicodedata.normalize("NFKD", text.casefold().translate(_LATIN_SPECIAL))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.translate(_NOT_COMBINING)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     return " ".join(text.split())
 
@@ -167,6 +180,7 @@ def _latin_skeleton(word: str) -> str:
     return "".join(_LATIN_SINGLE.get(c, c) for c in word)
 
 
+@lru_cache(maxsize=65536)
 @lru_cache(maxsize=65536)
 def word_skeleton(word: str) -> str:
     """The consonant key of one normalised word ('' when it has no consonant)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -18,6 +17,7 @@ from hoggar.auth.models import User
 from hoggar.auth.service import login
 from hoggar.auth.service import logout as logout_user
 from hoggar.geo.gazetteer import load_gazetteer
+from hoggar.incidents.dashboard import dashboard as dashboard_figures
 from hoggar.kernel.errors import HoggarError, NotFound, Unauthenticated
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
@@ -114,25 +114,12 @@ def install(app: FastAPI) -> None:
             return login_redirect(request)
         filters = IncidentFilters.from_query(request.query_params)
         flt, errors = filters.to_filter()
-        flt = replace(flt, fused_once=True)  # an event reported by several states counts once
         since = _since(request)
-        principal = viewer.principal
         with node.db.session() as session:
             names = org_names(session)
-            by_type = queries.aggregate(session, principal, flt, "event_type")
-            by_country = queries.aggregate(session, principal, flt, "country")
-            recent = queries.by_start(session, principal, flt, limit=12)
-            total = queries.count_objects(session, principal, flt)
-            shared = queries.ObjectFilter(not_originator=node.org_id, added_after=since)
-            partners = queries.aggregate(session, principal, shared, "originator")
-            partner_incidents = queries.list_objects(
-                session,
-                principal,
-                queries.ObjectFilter(
-                    types=("incident",), not_originator=node.org_id, added_after=since
-                ),
-                limit=8,
-            ).items
+            figures = dashboard_figures(
+                session, viewer.principal, flt, own_org_id=node.org_id, since=since
+            )
         return render(
             request,
             "dashboard.html",
@@ -140,15 +127,15 @@ def install(app: FastAPI) -> None:
             filters=filters,
             periods=list(PERIODS),
             errors=errors,
-            by_type=by_type,
-            by_country=by_country,
-            recent=recent,
-            total=total,
+            by_type=figures.by_type,
+            by_country=figures.by_country,
+            recent=figures.recent,
+            total=figures.total,
             names=names,
             since=since,
-            partners=partners,
-            partner_incidents=partner_incidents,
-            max_type=max((g["count"] for g in by_type), default=0),
+            partners=figures.partners,
+            partner_incidents=figures.partner_incidents,
+            max_type=max((g["count"] for g in figures.by_type), default=0),
         )
 
     @app.get("/objects", response_class=HTMLResponse, include_in_schema=False)

@@ -28,6 +28,26 @@ def _aware(value: datetime | None, name: str) -> datetime | None:
     return value
 
 
+def parse_bbox(value: str) -> tuple[float, float, float, float]:
+    """ "west,south,east,north" in degrees, or Invalid saying what is wrong."""
+    parts = value.split(",")
+    try:
+        west, south, east, north = (float(p) for p in parts)
+    except ValueError as exc:
+        raise Invalid(
+            "The area is not four numbers.",
+            [Problem("bbox", "give west,south,east,north in decimal degrees, e.g. 0,15,5,20")],
+        ) from exc
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise Invalid("The area is off the map.", [Problem("bbox", "longitudes run -180 to 180")])
+    if not (-90 <= south <= north <= 90):
+        raise Invalid(
+            "The area is off the map.",
+            [Problem("bbox", "latitudes run -90 to 90, south before north")],
+        )
+    return west, south, east, north
+
+
 def object_filter(
     type: Annotated[list[str] | None, Query(description="STIX type; repeat for several")] = None,
     originator: Annotated[str | None, Query(description="Identity id of the originator")] = None,
@@ -37,8 +57,15 @@ def object_filter(
     marking: Annotated[str | None, Query(description="A marking-definition id")] = None,
     country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
     event_type: str | None = None,
+    sub_type: Annotated[
+        list[str] | None, Query(description="Codebook sub-type; repeat for several")
+    ] = None,
     start_after: datetime | None = None,
     start_before: datetime | None = None,
+    bbox: Annotated[
+        str | None,
+        Query(description="An area: west,south,east,north in decimal degrees (WGS 84)"),
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words to search for")] = None,
     include_revoked: bool = False,
 ) -> queries.ObjectFilter:
@@ -58,8 +85,10 @@ def object_filter(
         marking=marking,
         country=country,
         event_type=event_type,
+        sub_types=tuple(sub_type or ()),
         start_after=_aware(start_after, "start_after"),
         start_before=_aware(start_before, "start_before"),
+        bbox=parse_bbox(bbox) if bbox is not None else None,
         text=q,
         include_revoked=include_revoked,
     )

@@ -1,0 +1,50 @@
+"""The figures of the dashboard: what the web page shows, computed without HTTP.
+
+One function so that the page, the API and the benchmark (bench/suite.py) measure
+the same queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hoggar.sharing.rule import Principal
+from hoggar.stix import queries
+
+
+@dataclass
+class Dashboard:
+    by_type: list[dict[str, Any]]
+    by_country: list[dict[str, Any]]
+    recent: list[dict[str, Any]]
+    total: int
+    partners: list[dict[str, Any]]  # records shared by partners since `since`, per originator
+    partner_incidents: list[dict[str, Any]]
+
+
+def dashboard(
+    session: Session,
+    principal: Principal,
+    flt: queries.ObjectFilter,
+    *,
+    own_org_id: str,
+    since: datetime | None,
+) -> Dashboard:
+    """Incidents by type and country, the latest, the total (fused events once), and
+    what partners shared since the viewer's last visit."""
+    flt = replace(flt, fused_once=True)  # an event reported by several states counts once
+    shared = queries.ObjectFilter(not_originator=own_org_id, added_after=since)
+    return Dashboard(
+        by_type=queries.aggregate(session, principal, flt, "event_type"),
+        by_country=queries.aggregate(session, principal, flt, "country"),
+        recent=queries.by_start(session, principal, flt, limit=12),
+        total=queries.count_objects(session, principal, flt),
+        partners=queries.aggregate(session, principal, shared, "originator"),
+        partner_incidents=queries.list_objects(
+            session, principal, replace(shared, types=("incident",)), limit=8
+        ).items,
+    )
