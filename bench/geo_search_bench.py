@@ -44,6 +44,7 @@ from hoggar.stix import queries
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
 from hoggar.stix.projections import project
+from hoggar.stix.search import index_new_rows
 from hoggar.stix.store import ingest_batch
 from hoggar.text.normalize import normalize
 
@@ -148,7 +149,7 @@ def fill(node: Any, count: int, real: int, seed: int, batch: int = 2000) -> tupl
     """`real` incidents through the write path (timed), the rest in bulk rows.
 
     The bulk rows are what the write path stores (same body, projection and release
-    rows; the FTS5 triggers or the GIN index maintain the text index), without the
+    rows, the text index), without the
     per-object checks and signatures, so a million-record node is built in minutes.
     """
     rng = random.Random(seed)
@@ -204,12 +205,14 @@ def fill(node: Any, count: int, real: int, seed: int, batch: int = 2000) -> tupl
                         "stix_id": obj["id"],
                         "version_pk": pk,
                         "originator_id": node.org_id,
+                        "release_marking_id": mark,
                         **project(obj),
                     }
                 )
             session.execute(insert(ObjectVersion), versions)
             session.execute(insert(VersionRelease), releases)
             session.execute(insert(ObjectIndex), index)
+            index_new_rows(session, [row["stix_id"] for row in index])
         done += len(objects)
         print(f"\r  stored {done:,}/{count:,}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)

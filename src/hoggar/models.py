@@ -8,7 +8,7 @@ from hoggar.fusion.models import FusionDecision
 from hoggar.orgs.models import NodeSetting, Organization
 from hoggar.sources.models import Article, Draft, Feed
 from hoggar.stix.clock import ClockRow
-from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
+from hoggar.stix.models import MonthlyCount, ObjectIndex, ObjectVersion, VersionRelease
 
 __all__ = [
     "Alert",
@@ -22,6 +22,7 @@ __all__ = [
     "Draft",
     "Feed",
     "FusionDecision",
+    "MonthlyCount",
     "NodeSetting",
     "ObjectIndex",
     "ObjectVersion",

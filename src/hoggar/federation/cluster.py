@@ -97,8 +97,12 @@ def initialise(
     nodes: list[ClusterNode],
     admin_password: str,
     topology: Iterable[tuple[str, str]] = STAR_TOPOLOGY,
+    org_ids: dict[str, str] | None = None,
 ) -> None:
-    """Create every node, exchange organization cards, and link peers along the edges."""
+    """Create every node, exchange organization cards, and link peers along the edges.
+
+    `org_ids` gives some nodes a chosen identity id (the benchmark's nodes take the
+    ids its generated records are released to)."""
     opened: dict[str, Node] = {}
     try:
         for n in nodes:
@@ -111,6 +115,7 @@ def initialise(
                 country=None if kind == "joint-staff" else n.code,
                 admin_user="admin",
                 admin_password=admin_password,
+                org_id=(org_ids or {}).get(n.code),
             )
         cards = {code: own_card(node).as_dict() for code, node in opened.items()}
         for code, node in opened.items():

@@ -100,6 +100,30 @@ class ObjectIndex(Base):
     released: Mapped[int | None] = mapped_column(Integer)
     modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The current version's release-set marking (its readers), for the monthly counts.
+    release_marking_id: Mapped[str | None] = mapped_column(String(300))
+
+
+class MonthlyCount(Base):
+    """Current, unrevoked incidents of one UTC month that share who may read them
+    (originator and release-set marking) and what they are (event type, country).
+
+    Kept by database triggers on `stix_index` (migration 0011), never written by code;
+    see `hoggar.stix.rollup`.
+    """
+
+    __tablename__ = "stix_monthly"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM UTC, "" unknown
+    originator_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    release_marking_id: Mapped[str] = mapped_column(String(300), primary_key=True)  # "" none
+    event_type: Mapped[str] = mapped_column(String(80), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    killed: Mapped[int] = mapped_column(Integer)
+    wounded: Mapped[int] = mapped_column(Integer)
+    kidnapped: Mapped[int] = mapped_column(Integer)
+    released: Mapped[int] = mapped_column(Integer)
 
 
 class ObjectLink(Base):
@@ -111,7 +135,11 @@ class ObjectLink(Base):
     """
 
     __tablename__ = "stix_links"
-    __table_args__ = (Index("ix_stix_links_ref_role", "ref_id", "role"),)
+    __table_args__ = (
+        Index("ix_stix_links_ref_role", "ref_id", "role"),
+        # duplicate-of and other relationship types, without reading every link.
+        Index("ix_stix_links_type_role", "relationship_type", "role"),
+    )
 
     stix_id: Mapped[str] = mapped_column(
         ForeignKey("stix_index.stix_id", ondelete="CASCADE"), primary_key=True

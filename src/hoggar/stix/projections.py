@@ -158,6 +158,7 @@ def index_row(version: ObjectVersion, obj: Mapping[str, Any]) -> ObjectIndex:
         stix_id=version.stix_id,
         version_pk=version.pk,
         originator_id=version.originator_id,
+        release_marking_id=version.release_marking_id,
         **project(obj),
     )
 

@@ -497,6 +497,7 @@ def _insert_versions(
                     "stix_id": p.stix_id,
                     "version_pk": pk,
                     "originator_id": p.originator,
+                    "release_marking_id": p.release_marking,
                     **project(p.obj),
                 }
                 for pk, p in currents

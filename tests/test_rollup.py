@@ -1,0 +1,208 @@
+"""The monthly counts answer exactly what the incident rows answer, for every reader.
+
+A random store (originators, release sets, event types, countries, start times near
+month ends and without any, new versions that move an incident between groups,
+revocations, duplicate-of links some readers may not see, a TAXII delete, a
+projection rebuild) is queried through `queries.aggregate` / `count_objects` (the
+monthly counts) and through `queries.row_aggregate` (the rows), for each organization
+and random filters, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from factories import incident, release_marking, shared
+from hoggar.federation.taxii import delete_object
+from hoggar.kernel.clock import format_stix
+from hoggar.kernel.ids import new_id
+from hoggar.node.context import Node
+from hoggar.node.service import system_principal
+from hoggar.sharing.rule import Principal, Role
+from hoggar.stix import queries, rollup
+from hoggar.stix.bundles import import_objects
+from hoggar.stix.models import MonthlyCount, ObjectIndex
+from hoggar.stix.projections import rebuild_projections
+
+ML = "identity--00000000-0000-4000-8000-00000000000a"
+NE = "identity--00000000-0000-4000-8000-00000000000b"
+JS = "identity--00000000-0000-4000-8000-00000000000c"
+BASE = datetime(2024, 1, 1, tzinfo=UTC)
+KINDS = [
+    ("battle", "ambush"),
+    ("battle", "armed_clash"),
+    ("violence_against_civilians", "kidnapping"),
+    ("strategic_development", "arms_seizure"),
+]
+
+
+def _import(node: Node, objects: Sequence[dict[str, Any]]) -> None:
+    report = import_objects(node, objects, principal=system_principal(node), source="test")
+    assert not report.rejected, report.rejected[0].message
+
+
+def _store(node: Node, rng: random.Random) -> list[dict[str, Any]]:
+    orgs = [node.org_id, ML, NE]
+    others = [ML, NE, JS, node.org_id]
+    markings: dict[tuple[str, frozenset[str]], dict[str, Any]] = {}
+    objects: list[dict[str, Any]] = []
+    for i in range(160):
+        originator = rng.choice(orgs)
+        members = frozenset(rng.sample([o for o in others if o != originator], rng.randint(0, 3)))
+        markings.setdefault((originator, members), release_marking(originator, set(members)))
+        event_type, sub_type = rng.choice(KINDS)
+        # Start times over eight months, many on the first and last days of a month.
+        day = rng.choice([rng.randrange(240), 31, 30, 59, 60, 91, 0])
+        start = BASE + timedelta(days=day, hours=rng.choice([0, 0, 1, 12, 23]))
+        start += timedelta(minutes=rng.choice([0, 0, 30, 59]))
+        ext: dict[str, Any] = {}
+        if i % 17:  # a few incidents carry no codebook extension (no start time, no type)
+            ext = {
+                "event_type": event_type,
+                "sub_type": sub_type,
+                "start_time": format_stix(start),
+                "country": rng.choice(["ML", "NE", "DZ", "BF"]),
+                "killed": rng.choice([0, 1, 2, 5]),
+                "wounded": rng.choice([0, 3]),
+                "kidnapped": rng.choice([0, 0, 4]),
+            }
+        objects.append(incident(originator, markings=shared(originator, set(members)), **ext))
+    _import(node, [*markings.values(), *objects])
+    # New versions: some move to another day, country or release set; some are revoked.
+    later: list[dict[str, Any]] = []
+    for obj in rng.sample(objects, 40):
+        new = {**obj, "modified": "2025-04-01T10:00:00.000Z"}
+        if rng.random() < 0.3:
+            new["revoked"] = True
+        elif "extensions" in obj:
+            ext = dict(next(iter(obj["extensions"].values())))
+            ext["country"] = rng.choice(["ML", "NE"])
+            ext["killed"] = rng.randint(0, 9)
+            new["extensions"] = {next(iter(obj["extensions"])): ext}
+            originator = obj["created_by_ref"]
+            members = set(rng.sample([o for o in others if o != originator], rng.randint(0, 3)))
+            later.append(release_marking(originator, members))
+            new["object_marking_refs"] = shared(originator, members)
+        later.append(new)
+    _import(node, later)
+    # Duplicate-of links between incidents, released to some readers only.
+    links = []
+    for _ in range(25):
+        a, b = rng.sample(objects, 2)
+        originator = rng.choice(orgs)
+        members = set(rng.sample([o for o in others if o != originator], rng.randint(0, 2)))
+        links.append(release_marking(originator, members))
+        links.append(
+            {
+                "type": "relationship",
+                "spec_version": "2.1",
+                "id": new_id("relationship"),
+                "created": "2025-04-02T10:00:00.000Z",
+                "modified": "2025-04-02T10:00:00.000Z",
+                "created_by_ref": originator,
+                "relationship_type": "duplicate-of",
+                "source_ref": a["id"],
+                "target_ref": b["id"],
+                "object_marking_refs": shared(originator, members),
+            }
+        )
+    _import(node, links)
+    return objects
+
+
+def _filters(rng: random.Random, orgs: list[str]) -> list[queries.ObjectFilter]:
+    out = [queries.ObjectFilter(types=("incident",))]
+    for _ in range(14):
+        lo = BASE + timedelta(days=rng.choice([rng.randrange(200), 31, 60]))
+        lo += timedelta(hours=rng.choice([0, 0, 5, 23]))
+        hi = lo + timedelta(days=rng.randrange(0, 150), hours=rng.choice([0, 7, 18]))
+        out.append(
+            queries.ObjectFilter(
+                types=("incident",),
+                start_after=rng.choice([lo, None, BASE]),
+                start_before=rng.choice([hi, hi, None]),
+                country=rng.choice([None, None, "ML", "NE"]),
+                event_type=rng.choice([None, "battle"]),
+                originator=rng.choice([None, None, rng.choice(orgs)]),
+                not_originator=rng.choice([None, None, rng.choice(orgs)]),
+                fused_once=rng.random() < 0.5,
+                also_readable_by=rng.choice([None, None, rng.choice(orgs)]),
+            )
+        )
+    return out
+
+
+def _same(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
+    assert {g["key"]: g for g in a} == {g["key"]: g for g in b}
+
+
+def _check(node: Node, rng: random.Random) -> int:
+    orgs = [node.org_id, ML, NE, JS]
+    compared = 0
+    with node.db.session() as session:
+        for org in orgs:
+            reader = Principal(org_id=org, name="reader", role=Role.ANALYST)
+            for flt in _filters(rng, orgs):
+                for group_by in ("event_type", "country", "originator", "type"):
+                    from_counts = rollup.aggregate(session, reader, flt, group_by)
+                    from_rows = queries.row_aggregate(session, reader, flt, group_by)
+                    if from_counts is None:  # only when no whole month lies in the period
+                        lo, hi = flt.start_after, flt.start_before
+                        assert lo is not None and hi is not None and hi - lo < timedelta(days=62)
+                        continue
+                    _same(from_counts, from_rows)
+                    compared += 1
+                rows = queries.row_aggregate(session, reader, flt, "type")
+                assert queries.count_objects(session, reader, flt) == sum(g["count"] for g in rows)
+    return compared
+
+
+def test_monthly_counts_equal_the_rows_for_every_reader(node: Node) -> None:
+    rng = random.Random(20261202)
+    _store(node, rng)
+    assert _check(node, rng) > 150
+    # A TAXII delete and a rebuild of every projection keep the counts true.
+    with node.db.session() as session:
+        before = session.scalar(select(func.sum(MonthlyCount.n)))
+        counted = session.scalar(
+            select(ObjectIndex.stix_id).where(
+                ObjectIndex.originator_id == node.org_id,
+                ObjectIndex.stix_type == "incident",
+                ObjectIndex.revoked.is_(False),
+            )
+        )
+    assert counted and delete_object(node, system_principal(node), counted, ["all"]) >= 1
+    with node.db.session() as session:
+        assert session.scalar(select(func.sum(MonthlyCount.n))) < before
+    assert _check(node, rng) > 150
+    with node.db.transaction() as session:
+        before = session.scalar(select(func.sum(MonthlyCount.n)))
+        rebuild_projections(session)
+        assert session.scalar(select(func.sum(MonthlyCount.n))) == before
+    assert _check(node, rng) > 150
+
+
+def test_filters_the_counts_cannot_answer_fall_back_to_the_rows(node: Node) -> None:
+    year = queries.ObjectFilter(types=("incident",), start_after=BASE)
+    assert rollup.answers(year)
+    for other in (
+        replace(year, text="ambush"),
+        replace(year, bbox=(0.0, 10.0, 5.0, 20.0)),
+        replace(year, group="intrusion-set--00000000-0000-4000-8000-000000000001"),
+        replace(year, tlp="amber"),
+        replace(year, include_revoked=True),
+        replace(year, types=("incident", "report")),
+        replace(year, sub_types=("ambush",)),
+    ):
+        assert not rollup.answers(other)
+    reader = Principal(org_id=node.org_id, name="reader", role=Role.ANALYST)
+    with node.db.session() as session:
+        within_a_month = replace(year, start_before=BASE + timedelta(days=20))
+        assert rollup.aggregate(session, reader, within_a_month, "country") is None
+        assert queries.count_objects(session, reader, within_a_month) == 0
