@@ -121,7 +121,7 @@ def serve(
     import uvicorn
 
     from hoggar.alerts.runner import INTERVAL_ENV, AlertLoop
-    from hoggar.api.app import create_app
+    from hoggar.api.app import create_app, settle
     from hoggar.sources.runner import FEEDS_INTERVAL_ENV, FeedLoop
 
     with opened(data_dir) as node:
@@ -136,9 +136,9 @@ def serve(
             if background:
                 background.start()
         try:
-            uvicorn.run(
-                create_app(node), host=host, port=port, log_level="warning", proxy_headers=False
-            )
+            app = create_app(node)
+            settle()
+            uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
         finally:
             for background in (loop, feeds):
                 if background:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -60,7 +60,7 @@ class Match:
 
 @dataclass
 class TaxiiPage:
-    rows: list[ObjectVersion]
+    rows: list[Any]  # rows of pk, stix_id, added_at, modified_at, body
     more: bool
     next: str | None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -114,7 +114,7 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
 
 
-def _encode_next(row: ObjectVersion) -> str:
+def _encode_next(row: Any) -> str:
     raw = f"{format_added(row.added_at)}|{row.pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -170,8 +170,17 @@ def _version_filter(
 def query_versions(
     session: Session, principal: Principal, m: Match, *, object_id: str | None = None
 ) -> TaxiiPage:
-    """The object versions a principal may receive that match, in date_added order."""
-    stmt = select(ObjectVersion)
+    """The object versions a principal may receive that match, in date_added order.
+
+    Only the columns a page needs (the ORM objects cost a third of a 1,000-object page)."""
+    columns = (
+        ObjectVersion.pk,
+        ObjectVersion.stix_id,
+        ObjectVersion.added_at,
+        ObjectVersion.modified_at,
+        ObjectVersion.body,
+    )
+    stmt = cast("Select[Any]", select(*columns))
     if object_id is not None:
         stmt = stmt.where(ObjectVersion.stix_id == object_id)
     if m.ids:
@@ -192,7 +201,7 @@ def query_versions(
         )
     stmt = _version_filter(stmt, principal, m.versions)
     rows = list(
-        session.scalars(stmt.order_by(ObjectVersion.added_at, ObjectVersion.pk).limit(m.limit + 1))
+        session.execute(stmt.order_by(ObjectVersion.added_at, ObjectVersion.pk).limit(m.limit + 1))
     )
     more = len(rows) > m.limit
     rows = rows[: m.limit]
@@ -212,7 +221,7 @@ def require_visible(session: Session, principal: Principal, object_id: str) -> N
         raise NotFound(f"No object with id {object_id!r} exists in this collection.")
 
 
-def manifest_entry(row: ObjectVersion) -> dict[str, Any]:
+def manifest_entry(row: Any) -> dict[str, Any]:
     return {
         "id": row.stix_id,
         "date_added": format_added(row.added_at),
@@ -221,7 +230,7 @@ def manifest_entry(row: ObjectVersion) -> dict[str, Any]:
     }
 
 
-def _version_of(row: ObjectVersion) -> str:
+def _version_of(row: Any) -> str:
     if row.modified_at is not None:
         return load_object(row.body).get("modified") or format_added(row.modified_at)
     created = load_object(row.body).get("created")
