@@ -21,10 +21,12 @@ its own so that its memory is its own:
 10. memory: peak RSS of the serving node and of the benchmark process.
 
 The same TAXII workload (the --post signed incidents, POST then pages of 1,000) runs
-against the OASIS reference server medallion 3.0.0 (memory backend) in the same run;
-Hoggar's figures are reported as ratios to it. Medallion starts empty: holding the
-store as Hoggar does would only slow it (its POST compares each object with every
-stored one), so the ratios are a floor.
+in the same run against the OASIS reference server medallion 3.0.0 (memory backend),
+its collection holding as many objects of the same scenario as Hoggar's store, in a
+child process; each step gets --medallion-budget seconds (its POST compares each new
+object with every stored one, and its first page deep-copies and filters the whole
+collection), and a step that does not finish is reported as such. Hoggar's figures
+are reported as ratios to medallion's at the same size.
 
     pip install -e '.[bench]'
     python bench/suite.py                                   # 10k and 100k, both engines
@@ -50,6 +52,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -394,6 +397,14 @@ def run_cell(backend: str, size: int, post: int, seed: int) -> dict[str, Any]:
                     .scalar()
                 )
                 marker = format_added(last_visit)
+                # A reader resuming half-way through the collection.
+                middle_at = format_added(
+                    session.query(ObjectVersion.added_at)
+                    .order_by(ObjectVersion.added_at)
+                    .offset(size // 2)
+                    .limit(1)
+                    .scalar()
+                )
             posted = signed_incidents(dz, [ml_id], post, seed + 1)
             collection = collection_id(dz)
             dz.close()
@@ -413,7 +424,6 @@ def run_cell(backend: str, size: int, post: int, seed: int) -> dict[str, Any]:
                 peer = {"Authorization": f"Bearer {peer_token}"}
                 with httpx.Client(timeout=600, headers=peer) as client:
                     seen, first = walk_pages(client, taxii, 10)
-                    middle_at = format_added(datetime(YEAR, 6, 1, tzinfo=UTC))
                     seen2, middle = walk_pages(client, taxii, 10, {"added_after": middle_at})
                 cell["taxii_get_page"] = {**timings(first + middle), "objects": seen + seen2}
                 cell["sync"] = sync_slice(ml, posted, marker)
@@ -434,10 +444,70 @@ def run_cell(backend: str, size: int, post: int, seed: int) -> dict[str, Any]:
 # --- medallion ----------------------------------------------------------------------------
 
 
-def run_medallion(post: int, seed: int, max_pages: int) -> dict[str, Any]:
-    """The TAXII workload against medallion 3.0.0 (memory backend), in this process."""
-    from taxii_bench import MEDALLION_CID, PARTNERS, _medallion, _walk
+def _medallion_server(port: int, stored: list[dict[str, Any]], tmp: str) -> None:
+    """medallion 3.0.0 on its memory backend, its collection holding `stored` already."""
+    import logging
 
+    from medallion import application_instance, register_blueprints, set_config
+    from taxii_bench import MEDALLION_CID
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    added = "2026-01-01T00:00:00.000000Z"
+    collection = {
+        "id": MEDALLION_CID,
+        "title": "bench",
+        "can_read": True,
+        "can_write": True,
+        "media_types": ["application/stix+json;version=2.1"],
+        "objects": stored,
+        "manifest": [
+            {
+                "id": o["id"],
+                "date_added": added,
+                "version": o.get("modified") or o.get("created") or added,
+                "media_type": "application/stix+json;version=2.1",
+            }
+            for o in stored
+        ],
+    }
+    root = f"http://127.0.0.1:{port}/api1/"
+    data = {
+        "/discovery": {"title": "bench", "default": root, "api_roots": [root]},
+        "api1": {
+            "information": {"title": "bench", "versions": [TAXII], "max_content_length": 10**9},
+            "status": [],
+            "collections": [collection],
+        },
+    }
+    path = Path(tmp) / "medallion.json"
+    path.write_text(json.dumps(data))
+    del data, collection
+    config = {
+        "users": {"bench": "bench-pass"},
+        "taxii": {"max_page_size": 1000},
+        "backend": {
+            "module_class": "MemoryBackend",
+            "module": "medallion.backends.memory_backend",
+            "filename": str(path),
+        },
+    }
+    for prop in ("users", "taxii", "backend"):
+        set_config(application_instance, prop, config)
+    register_blueprints(application_instance)
+    server = make_server("127.0.0.1", port, application_instance, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
+def run_medallion(
+    post: int, seed: int, max_pages: int, stored: int, budget: float
+) -> dict[str, Any]:
+    """The TAXII workload against medallion holding `stored` objects of the same
+    scenario as Hoggar's store: POST the signed incidents (for at most `budget`
+    seconds), then read pages of 1,000 (each allowed `budget` seconds)."""
+    from taxii_bench import MEDALLION_CID, PARTNERS
+
+    from hoggar.kernel.ids import new_id
     from hoggar.kernel.settings import load_settings
     from hoggar.node.service import init_node
 
@@ -451,17 +521,69 @@ def run_medallion(post: int, seed: int, max_pages: int) -> dict[str, Any]:
         )
         objects = signed_incidents(node, [PARTNERS[0][0]], post, seed + 1)
         node.close()
-    port = free_port()
-    _medallion(port)
-    url = f"http://127.0.0.1:{port}/api1/collections/{MEDALLION_CID}/objects/"
-    with httpx.Client(timeout=3600, auth=("bench", "bench-pass")) as client:
-        posted = post_envelopes(client, url, objects)
-        seen, times = _walk(client, url, 1000, max_pages)
-    return {
-        "version": "3.0.0",
-        "taxii_post": posted,
-        "taxii_get_page": {**timings(times), "objects": seen},
-    }
+        preload = (
+            [o for chunk in scenario_chunks(new_id("identity"), stored, seed, set()) for o in chunk]
+            if stored
+            else []
+        )
+        port = free_port()
+        started = time.perf_counter()
+        _medallion_server(port, preload, tmp)
+        load_s = time.perf_counter() - started
+        del preload
+        url = f"http://127.0.0.1:{port}/api1/collections/{MEDALLION_CID}/objects/"
+        result: dict[str, Any] = {"version": "3.0.0", "stored": stored, "load_s": round(load_s)}
+        with httpx.Client(timeout=budget, auth=("bench", "bench-pass")) as client:
+            headers = {"Content-Type": TAXII, "Accept": TAXII}
+            times, sent = [], 0
+            begin = time.perf_counter()
+            try:
+                for i in range(0, len(objects), 1000):
+                    t = time.perf_counter()
+                    envelope = {"objects": objects[i : i + 1000]}
+                    client.post(url, content=json.dumps(envelope), headers=headers)
+                    times.append(time.perf_counter() - t)
+                    sent += len(envelope["objects"])
+                    if time.perf_counter() - begin > budget:
+                        break
+                result["taxii_post"] = {
+                    "objects": sent,
+                    "objects_per_s": round(sent / (time.perf_counter() - begin), 1),
+                    "envelope": timings(times),
+                }
+            except httpx.TimeoutException:
+                result["taxii_post"] = {"objects": sent, "timed_out_after_s": budget}
+            try:
+                seen, pages = walk_pages(client, url, max_pages)
+                result["taxii_get_page"] = {**timings(pages), "objects": seen}
+            except httpx.TimeoutException:
+                result["taxii_get_page"] = {"timed_out_after_s": budget}
+    return result
+
+
+def medallion_baselines(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
+    """medallion at each store size, each in a child process stopped after
+    --medallion-timeout seconds (a runaway server must not share the cores with the
+    measurements that follow)."""
+    out: dict[str, Any] = {}
+    for size in sizes:
+        print(f"medallion holding {size:,} …", file=sys.stderr)
+        command = [sys.executable, __file__, "--medallion-cell", str(size)]
+        command += ["--post", str(args.post), "--seed", str(args.seed)]
+        command += ["--medallion-pages", str(args.medallion_pages)]
+        command += ["--medallion-budget", str(args.medallion_budget)]
+        try:
+            done = subprocess.run(
+                command,
+                check=True,
+                stdout=subprocess.PIPE,
+                text=True,
+                timeout=args.medallion_timeout,
+            )
+            out[str(size)] = json.loads(done.stdout.strip().splitlines()[-1])
+        except subprocess.TimeoutExpired:
+            out[str(size)] = {"stored": size, "timed_out_after_s": args.medallion_timeout}
+    return out
 
 
 # --- Driver ----------------------------------------------------------------------------
@@ -487,16 +609,21 @@ ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
 
 
 def add_ratios(cell: dict[str, Any], medallion: dict[str, Any] | None) -> None:
+    """Hoggar's TAXII figures against medallion holding as many objects."""
     if not medallion:
         return
-    cell["ratios"] = {
-        "post_vs_medallion": round(
-            cell["taxii_post"]["objects_per_s"] / medallion["taxii_post"]["objects_per_s"], 1
-        ),
-        "page_p95_vs_medallion": round(
-            medallion["taxii_get_page"]["p95_ms"] / max(cell["taxii_get_page"]["p95_ms"], 0.1), 1
-        ),
-    }
+    ratios: dict[str, Any] = {}
+    posted = medallion.get("taxii_post", {}).get("objects_per_s")
+    if posted:
+        ratios["post_vs_medallion"] = round(cell["taxii_post"]["objects_per_s"] / posted, 1)
+    page = medallion.get("taxii_get_page", {})
+    if page.get("p95_ms"):
+        ratios["page_p95_vs_medallion"] = round(
+            page["p95_ms"] / max(cell["taxii_get_page"]["p95_ms"], 0.1), 1
+        )
+    elif "timed_out_after_s" in page:
+        ratios["page_p95_vs_medallion"] = f"medallion > {page['timed_out_after_s']:.0f} s"
+    cell["ratios"] = ratios
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -513,12 +640,17 @@ def print_table(result: dict[str, Any]) -> None:
         table.add_row(label, *values)
     console = Console()
     console.print(table)
-    m = result.get("medallion")
-    if m:
+    for size, m in (result.get("medallion") or {}).items():
+        post, page = m.get("taxii_post", {}), m.get("taxii_get_page", {})
         console.print(
-            f"medallion {m['version']} (memory backend, same {m['taxii_post']['objects']:,} "
-            f"objects): POST {m['taxii_post']['objects_per_s']:,} objects/s, page of 1,000 "
-            f"p50 {m['taxii_get_page']['p50_ms']:,} ms, p95 {m['taxii_get_page']['p95_ms']:,} ms"
+            f"medallion {m.get('version', '3.0.0')} (memory backend) holding {int(size):,}: "
+            f"POST {post.get('objects_per_s', '—')} objects/s "
+            f"({post.get('objects', 0):,} objects); page of 1,000 "
+            + (
+                f"p50 {page['p50_ms']:,} ms, p95 {page['p95_ms']:,} ms"
+                if "p95_ms" in page
+                else f"no answer within {page.get('timed_out_after_s', '?')} s"
+            )
         )
 
 
@@ -533,8 +665,17 @@ def main() -> None:
     parser.add_argument("--no-medallion", action="store_true")
     parser.add_argument("--medallion-pages", type=int, default=5)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "suite.json")
+    parser.add_argument("--medallion-timeout", type=float, default=1800)
     parser.add_argument("--cell", nargs=2, metavar=("BACKEND", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--medallion-budget", type=float, default=300, help="seconds per step")
+    parser.add_argument("--medallion-cell", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.medallion_cell is not None:  # a child process: the baseline at one size
+        result = run_medallion(
+            args.post, args.seed, args.medallion_pages, args.medallion_cell, args.medallion_budget
+        )
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
     if args.cell:  # a child process: one cell, its JSON on stdout's last line
         cell = run_cell(args.cell[0], int(args.cell[1]), args.post, args.seed)
         sys.stdout.write(json.dumps(cell, ensure_ascii=False) + "\n")
@@ -546,11 +687,11 @@ def main() -> None:
         "medallion": None,
         "cells": [],
     }
+    sizes = [int(s) for s in args.sizes.split(",")]
     if not args.no_medallion:
-        print("medallion …", file=sys.stderr)
-        result["medallion"] = run_medallion(args.post, args.seed, args.medallion_pages)
+        result["medallion"] = medallion_baselines(args, sizes)
     for backend in args.backends.split(","):
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in sizes:
             print(f"{backend} {size:,} …", file=sys.stderr)
             command = [sys.executable, __file__, "--cell", backend, str(size)]
             out = subprocess.run(
@@ -560,7 +701,7 @@ def main() -> None:
                 text=True,
             ).stdout
             cell = json.loads(out.strip().splitlines()[-1])
-            add_ratios(cell, result["medallion"])
+            add_ratios(cell, (result["medallion"] or {}).get(str(size)))
             result["cells"].append(cell)
     print_table(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -87,6 +87,7 @@ def tokens(text: str) -> list[str]:
 
 
 _AR_ARTICLE = re.compile(r"^(?:وال|بال|فال|كال|لل|ال)(?=\w{2,})")
+_AR_ARTICLE_FIRST = frozenset("وبفكلا")
 _LATIN_ARTICLES = frozenset(
     {"al", "el", "ul", "le", "la", "les", "l", "the", "d", "de", "du", "des"}
 )
@@ -228,12 +229,11 @@ def search_document(texts: list[str]) -> str:
     """The text a search index stores for a record: normalised words (articles kept and
     removed), then the cross-script key of each word, prefixed `zq`."""
     words: dict[str, None] = {}
-    for text in texts:
-        for word in tokens(text):
-            words[word] = None
-            if is_arabic(word):
-                bare = _AR_ARTICLE.sub("", word)
-                if bare != word:
-                    words[bare] = None
+    for word in tokens(" ".join(texts)):
+        words[word] = None
+        if word[0] in _AR_ARTICLE_FIRST:  # the article pattern only matches Arabic words
+            bare = _AR_ARTICLE.sub("", word)
+            if bare != word:
+                words[bare] = None
     keys = {SKELETON_PREFIX + k: None for w in words if len(k := word_skeleton(w)) >= 2}
     return " ".join([*words, *keys])
