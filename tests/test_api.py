@@ -522,6 +522,45 @@ def test_non_admin_users_and_audit_endpoints_403(
 # --- lists, filters, pagination ------------------------------------------------------
 
 
+def test_area_and_sub_type_filters_select_exactly_the_matching_incidents(
+    shared_admin: httpx.Client,
+) -> None:
+    tag = unique("zq")
+
+    def at(name: str, lat: float, lon: float, sub_type: str = "ambush") -> str:
+        obj = draft_incident(f"{name} {tag}", event_type=sub_type)
+        ext = obj["extensions"][INCIDENT_EXTENSION_ID]
+        ext.update(latitude=lat, longitude=lon, sub_type=sub_type)
+        return str(create(shared_admin, obj)["id"])
+
+    tamanrasset = at("Tamanrasset", 22.785, 5.5228)
+    in_guezzam = at("In Guezzam", 19.5686, 5.7686, "arms_seizure")
+    gao = at("Gao", 16.2717, -0.0447)
+    edge = at("On the box's edge", 20.0, 7.0)
+    mine = {tamanrasset, in_guezzam, gao, edge}
+
+    def only(**params: Any) -> set[str]:
+        return set(list_ids(shared_admin, q=tag, **params)) & mine
+
+    # west,south,east,north: the south of Algeria, bounds included.
+    assert only(bbox="3,19,7,23.5") == {tamanrasset, in_guezzam, edge}
+    assert only(bbox="-1,15,1,17") == {gao}
+    assert only(bbox="-1,15,1,17", type="incident") == {gao}
+    assert only(bbox="170,0,-170,10") == set()  # across the antimeridian, far away
+    assert only(sub_type="arms_seizure") == {in_guezzam}
+    assert only(sub_type=["arms_seizure", "ambush"], bbox="5,19,6,20") == {in_guezzam}
+    assert count(shared_admin, q=tag, bbox="3,19,7,23.5") == 3
+    for bad, message in (
+        ("3,19,7", "four numbers"),
+        ("3,19,x,23", "four numbers"),
+        ("3,25,7,19", "off the map"),
+        ("200,19,7,23", "off the map"),
+    ):
+        body = problem(shared_admin.get("/api/objects", params={"bbox": bad}), 422)
+        assert where(body) == {"bbox"}
+        assert message in body["detail"] + body["title"]
+
+
 def test_list_filters_select_exactly_the_matching_objects(
     shared_admin: httpx.Client, shared_node: Node
 ) -> None:

@@ -347,32 +347,48 @@ def pointing_at(
     session: Session, principal: Principal, target: str, types: Sequence[str], role: str = "object"
 ) -> list[dict[str, Any]]:
     """Current objects of `types` that point at `target`, readable by `principal`."""
-    rows = session.execute(
-        select(ObjectVersion.body)
-        .join(ObjectLink, ObjectLink.stix_id == ObjectVersion.stix_id)
-        .where(
-            ObjectLink.ref_id == target,
-            ObjectLink.role == role,
-            ObjectVersion.is_current.is_(True),
-            ObjectVersion.revoked.is_(False),
-            ObjectVersion.stix_type.in_(list(types)),
-            visible_to(principal),
+    return pointing_at_each(session, principal, [target], types, role)[target]
+
+
+def pointing_at_each(
+    session: Session,
+    principal: Principal,
+    targets: Sequence[str],
+    types: Sequence[str],
+    role: str = "object",
+) -> dict[str, list[dict[str, Any]]]:
+    """`pointing_at` for many targets in one query per 500 (not one per target)."""
+    found: dict[str, list[dict[str, Any]]] = {t: [] for t in targets}
+    unique = list(found)
+    for start in range(0, len(unique), 500):
+        rows = session.execute(
+            select(ObjectLink.ref_id, ObjectVersion.body)
+            .join(ObjectLink, ObjectLink.stix_id == ObjectVersion.stix_id)
+            .where(
+                ObjectLink.ref_id.in_(unique[start : start + 500]),
+                ObjectLink.role == role,
+                ObjectVersion.is_current.is_(True),
+                ObjectVersion.revoked.is_(False),
+                ObjectVersion.stix_type.in_(list(types)),
+                visible_to(principal),
+            )
+            .order_by(ObjectVersion.modified_at, ObjectVersion.pk)
         )
-        .order_by(ObjectVersion.modified_at)
-    ).scalars()
-    return [load_object(b) for b in rows]
+        for ref_id, body in rows:
+            found[ref_id].append(load_object(body))
+    return found
 
 
 def readable_objects(
     session: Session, principal: Principal, ids: Sequence[str]
 ) -> list[dict[str, Any]]:
     """The current, unrevoked versions of `ids` the principal may read (others left out)."""
-    if not ids:
-        return []
-    page = queries.list_objects(
-        session, principal, queries.ObjectFilter(ids=tuple(ids)), limit=len(ids)
-    )
-    return page.items
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), queries.MAX_PAGE):  # a page holds at most MAX_PAGE
+        chunk = tuple(ids[start : start + queries.MAX_PAGE])
+        flt = queries.ObjectFilter(ids=chunk)
+        out += queries.list_objects(session, principal, flt, limit=len(chunk)).items
+    return out
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hoggar.incidents.service import pointing_at, readable_objects
+from hoggar.incidents.service import pointing_at, pointing_at_each, readable_objects
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.kernel.ids import new_id
 from hoggar.node.context import Node
@@ -306,21 +306,34 @@ class MeetingView:
     sources: list[dict[str, Any]]
 
 
-def action_view(
-    session: Session, principal: Principal, item: dict[str, Any], today: date
-) -> ActionView:
-    updates = pointing_at(session, principal, item["id"], [ACTION_UPDATE], role="action")
-    # Only the responsible member's and the originator's updates count.
-    allowed = {item.get("responsible_ref"), item.get("created_by_ref")}
-    updates = sorted(
-        (u for u in updates if u.get("created_by_ref") in allowed),
-        key=lambda u: (str(u.get("as_of")), str(u.get("modified"))),
+def action_views(
+    session: Session, principal: Principal, items: Sequence[dict[str, Any]], today: date
+) -> list[ActionView]:
+    """Each item with its status, from one query for all their updates and one for all
+    their evidence (a query per item made the meetings page slow with many items)."""
+    updates_of = pointing_at_each(
+        session, principal, [i["id"] for i in items], [ACTION_UPDATE], role="action"
     )
-    status = str(updates[-1]["status"]) if updates else "open"
-    late = status in ("open", "in-progress") and str(item.get("due_date")) < today.isoformat()
-    refs = [r for u in updates for r in u.get("evidence_refs") or []]
-    evidence = readable_objects(session, principal, list(dict.fromkeys(refs)))
-    return ActionView(item, updates, status, late, evidence)
+    chosen: list[list[dict[str, Any]]] = []
+    for item in items:
+        # Only the responsible member's and the originator's updates count.
+        allowed = {item.get("responsible_ref"), item.get("created_by_ref")}
+        chosen.append(
+            sorted(
+                (u for u in updates_of[item["id"]] if u.get("created_by_ref") in allowed),
+                key=lambda u: (str(u.get("as_of")), str(u.get("modified"))),
+            )
+        )
+    refs = [str(r) for updates in chosen for u in updates for r in u.get("evidence_refs") or []]
+    readable = {o["id"]: o for o in readable_objects(session, principal, list(dict.fromkeys(refs)))}
+    views = []
+    for item, updates in zip(items, chosen, strict=True):
+        status = str(updates[-1]["status"]) if updates else "open"
+        late = status in ("open", "in-progress") and str(item.get("due_date")) < today.isoformat()
+        wanted = dict.fromkeys(str(r) for u in updates for r in u.get("evidence_refs") or [])
+        evidence = [readable[r] for r in wanted if r in readable]
+        views.append(ActionView(item, updates, status, late, evidence))
+    return views
 
 
 def view_meeting(
@@ -334,15 +347,9 @@ def view_meeting(
         key=lambda d: int(d.get("number") or 0),
     )
     items = pointing_at(session, principal, meeting_id, [ACTION_ITEM], role="meeting")
+    actions = action_views(session, principal, items, today)
     views = [
-        DecisionView(
-            d,
-            [
-                action_view(session, principal, a, today)
-                for a in items
-                if a.get("decision_ref") == d["id"]
-            ],
-        )
+        DecisionView(d, [a for a in actions if a.item.get("decision_ref") == d["id"]])
         for d in decisions
     ]
     sources = readable_objects(
@@ -353,15 +360,23 @@ def view_meeting(
 
 def list_meetings(session: Session, principal: Principal) -> list[dict[str, Any]]:
     """Meetings the reader may see, newest first."""
-    page = queries.list_objects(
-        session, principal, queries.ObjectFilter(types=[MEETING]), limit=1000
-    )
-    return sorted(page.items, key=lambda m: str(m.get("start_date")), reverse=True)
+    meetings = _every(session, principal, MEETING)
+    return sorted(meetings, key=lambda m: str(m.get("start_date")), reverse=True)
 
 
 def action_items(session: Session, principal: Principal, today: date) -> list[ActionView]:
     """Every action item the reader may see, with its current status."""
-    page = queries.list_objects(
-        session, principal, queries.ObjectFilter(types=[ACTION_ITEM]), limit=10000
-    )
-    return [action_view(session, principal, item, today) for item in page.items]
+    return action_views(session, principal, _every(session, principal, ACTION_ITEM), today)
+
+
+def _every(session: Session, principal: Principal, stix_type: str) -> list[dict[str, Any]]:
+    """Every current object of a type the reader may see, page after page."""
+    flt = queries.ObjectFilter(types=[stix_type])
+    out: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page = queries.list_objects(session, principal, flt, limit=queries.MAX_PAGE, cursor=cursor)
+        out += page.items
+        if page.next_cursor is None:
+            return out
+        cursor = page.next_cursor
