@@ -2,7 +2,7 @@
 
 from hoggar.alerts.models import Alert, Delivery, WatchRule
 from hoggar.audit.models import AuditEntry, AuditHead
-from hoggar.auth.models import ApiToken, User
+from hoggar.auth.models import ApiToken, LoginThrottle, User
 from hoggar.federation.models import BundleCursor, Peer, ReceivedBundle, TaxiiStatus
 from hoggar.fusion.models import FusionDecision
 from hoggar.orgs.models import NodeSetting, Organization
@@ -22,6 +22,7 @@ __all__ = [
     "Draft",
     "Feed",
     "FusionDecision",
+    "LoginThrottle",
     "MonthlyCount",
     "NodeSetting",
     "ObjectIndex",

@@ -18,6 +18,7 @@ from hoggar.kernel.errors import (
     PeerFailure,
     PermissionDenied,
     TooLarge,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -41,6 +42,7 @@ _STATUS: list[tuple[type[HoggarError], int, str]] = [
     (Unauthenticated, 401, "unauthenticated"),
     (PermissionDenied, 403, "permission-denied"),
     (TooLarge, 413, "too-large"),
+    (TooManyAttempts, 429, "too-many-attempts"),
     (PeerFailure, 502, "peer-failure"),
     (NotAcceptable, 406, "not-acceptable"),
     (UnsupportedMediaType, 415, "unsupported-media-type"),
@@ -114,6 +116,8 @@ def install(app: FastAPI) -> None:
             if status == 401
             else None
         )
+        if status == 429:
+            headers = {"Retry-After": str(int(exc.extra.get("retry_after", 60)))}
         return problem_response(
             status,
             slug,

@@ -31,6 +31,8 @@ class Action(StrEnum):
     NODE_INIT = "node.init"
     LOGIN = "auth.login"
     LOGIN_FAILED = "auth.login_failed"
+    LOGIN_LOCKED = "auth.locked"  # an account or an address refused for a while
+    LOGIN_THROTTLED = "auth.throttled"  # a sign-in refused during such a lock
     LOGOUT = "auth.logout"
     TOKEN_CREATE = "token.create"
     TOKEN_REVOKE = "token.revoke"

@@ -14,9 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
+from hoggar.auth import throttle
 from hoggar.auth.models import ApiToken, User
 from hoggar.kernel.clock import utcnow
-from hoggar.kernel.errors import Conflict, Invalid, NotFound, Problem, Unauthenticated
+from hoggar.kernel.errors import (
+    Conflict,
+    HoggarError,
+    Invalid,
+    NotFound,
+    Problem,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal, Role
 
@@ -214,6 +223,19 @@ def authenticate(
 
     Returning rather than raising lets the caller commit the failure's audit entry.
     """
+    watched = throttle.keys(username, source)
+    until = throttle.locked_until(session, watched)
+    if until is not None:  # locked: no password is even checked (see auth.throttle)
+        record(
+            session,
+            node.signer,
+            actor=username[:64] or "?",
+            org_id=node.org_id,
+            action=Action.LOGIN_THROTTLED,
+            target=f"user:{username[:64]}",
+            detail={"source": source, "until": until.isoformat()},
+        )
+        return None
     user = session.scalar(select(User).where(User.username == username))
     ok = False
     try:
@@ -230,7 +252,18 @@ def authenticate(
             target=f"user:{username[:64]}",
             detail={"source": source},
         )
+        for key in throttle.failed(session, watched):
+            record(
+                session,
+                node.signer,
+                actor=username[:64] or "?",
+                org_id=node.org_id,
+                action=Action.LOGIN_LOCKED,
+                target=key,
+                detail={"source": source, "minutes": int(throttle.LOCK.total_seconds() // 60)},
+            )
         return None
+    throttle.succeeded(session, username)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     now, last = utcnow(), user.last_login_at
@@ -269,8 +302,22 @@ def login(node: Node, username: str, password: str, *, source: str = "") -> User
     with node.db.transaction() as session:
         user = authenticate(session, node, username, password, source=source)
     if user is None:
-        raise Unauthenticated("Wrong username or password.")
+        raise refusal(node, username, source)
     return user
+
+
+def refusal(node: Node, username: str, source: str) -> HoggarError:
+    """Why a sign-in failed, said after its audit entries are committed: a lock (with
+    when to come back) or wrong credentials."""
+    with node.db.session() as session:
+        until = throttle.locked_until(session, throttle.keys(username, source))
+    if until is None:
+        return Unauthenticated("Wrong username or password.")
+    wait = max(1, int((until - utcnow()).total_seconds()))
+    return TooManyAttempts(
+        f"Too many failed sign-ins; try again in {(wait + 59) // 60} minutes.",
+        extra={"retry_after": wait},
+    )
 
 
 def _token_digest(secret: str) -> str:

@@ -7,6 +7,7 @@
     ├── Unauthenticated     no valid credentials
     ├── PermissionDenied    authenticated, but the role does not allow the action
     ├── TooLarge            a body or bundle exceeds a configured limit
+    ├── TooManyAttempts     sign-ins refused for a while after repeated failures
     └── PeerFailure         a federated peer misbehaved or could not be reached
 
 A forbidden object is reported as NotFound with the same message as a missing one
@@ -69,6 +70,10 @@ class TooLarge(HoggarError):
 
 class PeerFailure(HoggarError):
     pass
+
+
+class TooManyAttempts(HoggarError):
+    """Sign-in refused until `extra["retry_after"]` seconds have passed."""
 
 
 def not_found(what: str, ident: str) -> NotFound:

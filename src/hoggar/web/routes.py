@@ -18,7 +18,7 @@ from hoggar.auth.service import login
 from hoggar.auth.service import logout as logout_user
 from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.incidents.dashboard import dashboard as dashboard_figures
-from hoggar.kernel.errors import HoggarError, NotFound, Unauthenticated
+from hoggar.kernel.errors import HoggarError, NotFound, TooManyAttempts, Unauthenticated
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.stix import queries
@@ -59,16 +59,28 @@ def install(app: FastAPI) -> None:
             previous = session.scalar(select(User.last_login_at).where(User.username == username))
         try:
             user = login(node, username, password, source=f"web:{client}")
-        except Unauthenticated:
+        except (Unauthenticated, TooManyAttempts) as exc:
             i18n.set_language(language_of(request))
-            return render(
+            locked = isinstance(exc, TooManyAttempts)
+            wait = int(exc.extra.get("retry_after", 60)) if locked else 0
+            refused = render(
                 request,
                 "login.html",
-                status=401,
+                status=429 if locked else 401,
                 next=safe_next(next),
-                error=i18n.gettext("Wrong username or password."),
+                error=i18n.ngettext(
+                    "Too many failed sign-ins. Try again in %(num)s minute.",
+                    "Too many failed sign-ins. Try again in %(num)s minutes.",
+                    (wait + 59) // 60,
+                )
+                % {"num": (wait + 59) // 60}
+                if locked
+                else i18n.gettext("Wrong username or password."),
                 username=username,
             )
+            if locked:
+                refused.headers["Retry-After"] = str(wait)
+            return refused
         start_session(request, user)
         if previous is not None:
             request.session[SINCE_KEY] = previous.isoformat()

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from hoggar import __version__
 from hoggar.api.deps import get_node, get_read_session
 from hoggar.api.problems import NotAcceptable, UnsupportedMediaType
-from hoggar.auth.service import authenticate, authenticate_token, principal_of
+from hoggar.auth.service import authenticate, authenticate_token, principal_of, refusal
 from hoggar.federation import taxii
 from hoggar.kernel.errors import Invalid, NotFound, Problem, TooLarge, Unauthenticated
 from hoggar.kernel.jsonutil import loads_strict
@@ -55,6 +55,7 @@ def taxii_principal(request: Request, node: Node = Depends(get_node)) -> Princip
         with node.db.transaction() as session:
             return principal_of(authenticate_token(session, node, value.strip()))
     if scheme.lower() == "basic" and value:
+        source = f"taxii:{request.client.host if request.client else ''}"
         try:
             username, _, password = base64.b64decode(value).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError) as exc:
@@ -62,9 +63,9 @@ def taxii_principal(request: Request, node: Node = Depends(get_node)) -> Princip
         with node.db.transaction() as session:
             if password.startswith("hgr_"):
                 return principal_of(authenticate_token(session, node, password))
-            user = authenticate(session, node, username, password, source="taxii", per_request=True)
+            user = authenticate(session, node, username, password, source=source, per_request=True)
         if user is None:  # the failed-login audit entry is committed by now
-            raise Unauthenticated("Wrong username or password.")
+            raise refusal(node, username, source)
         return principal_of(user)
     raise Unauthenticated("TAXII needs HTTP Basic or Bearer credentials.")
 

@@ -1,0 +1,33 @@
+"""failed sign-ins per account name and source address (hoggar.auth.throttle)
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-02 05:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from hoggar.kernel.db import UTCDateTime
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "login_throttle",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("first_failure_at", UTCDateTime(), nullable=False),
+        sa.Column("locked_until", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("login_throttle")
