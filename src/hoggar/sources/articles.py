@@ -31,6 +31,9 @@ class ArticleError(ValueError):
     """An article that cannot be read: the message says which and why."""
 
 
+_FORMATTING = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff\u00ad]")
+
+
 @dataclass(frozen=True)
 class ArticleIn:
     title: str
@@ -40,6 +43,13 @@ class ArticleIn:
     guid: str | None = None
     lang: str | None = None
     source_name: str = ""
+
+    def __post_init__(self) -> None:
+        # Web text carries formatting characters (bidi embeddings, zero-width spaces,
+        # soft hyphens, a BOM) that change nothing a reader needs and that a record
+        # refuses (hoggar.stix.validation): removed before anything reads the text.
+        object.__setattr__(self, "title", _FORMATTING.sub("", self.title))
+        object.__setattr__(self, "text", _FORMATTING.sub("", self.text))
 
     def content_hash(self) -> str:
         """The same article, whatever its spacing, case or diacritics: one hash."""

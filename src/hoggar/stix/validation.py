@@ -166,7 +166,40 @@ def _check_timestamps(obj: Mapping[str, Any], stix_type: str, problems: list[Pro
             pass
 
 
+# Trojan-source characters: bidi embeddings, overrides and isolates reorder what a
+# reader sees (a right-to-left override can make "evil.exe" display as "exe.live");
+# never legitimate in a record.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Invisible characters that make two names look alike (ZWNJ and ZWJ stay: Arabic-script
+# orthography uses them).
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_NAME_PROPERTIES = frozenset({"name", "aliases", "value", "place_name"})
+
+
+def _check_text(value: Any, where: str, problems: list[Problem], *, name: bool = False) -> None:
+    """Every string in the object, however deep: no bidi controls; in names, nothing
+    invisible. Says where (a JSON pointer) and which character."""
+    if isinstance(value, str):
+        for pattern, what in ((_BIDI_CONTROLS, "a bidirectional control character"),) + (
+            ((_INVISIBLE, "an invisible character"),) if name else ()
+        ):
+            found = pattern.search(value)
+            if found:
+                problems.append(
+                    Problem(
+                        where, f"contains {what} (U+{ord(found.group()):04X}) at {found.start()}"
+                    )
+                )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_text(item, f"{where}/{key}", problems, name=name or key in _NAME_PROPERTIES)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_text(item, f"{where}/{i}", problems, name=name)
+
+
 def _check_common(obj: Mapping[str, Any], problems: list[Problem]) -> None:
+    _check_text(obj, "", problems)
     for key, value in obj.items():
         if key.endswith("_ref"):
             _check_ref(problems, f"/{key}", value)
