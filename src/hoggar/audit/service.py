@@ -29,6 +29,8 @@ GENESIS = "0" * 64
 
 class Action(StrEnum):
     NODE_INIT = "node.init"
+    BACKUP = "node.backup"
+    RESTORE = "node.restore"
     LOGIN = "auth.login"
     LOGIN_FAILED = "auth.login_failed"
     LOGIN_LOCKED = "auth.locked"  # an account or an address refused for a while
