@@ -24,8 +24,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("stix_index") as batch:
-        batch.add_column(sa.Column("release_marking_id", sa.String(length=300), nullable=True))
+    # Plain ALTER TABLE on both engines (a batch copy of the table would renumber its
+    # rows under SQLite's FTS5 index and lose the table's triggers).
+    op.add_column("stix_index", sa.Column("release_marking_id", sa.String(length=300)))
     op.execute(
         "UPDATE stix_index SET release_marking_id = (SELECT v.release_marking_id "
         "FROM stix_versions v WHERE v.pk = stix_index.version_pk)"
@@ -66,5 +67,4 @@ def downgrade() -> None:
         op.execute(statement)
     op.drop_table("stix_monthly")
     op.drop_index("ix_stix_links_type_role", table_name="stix_links")
-    with op.batch_alter_table("stix_index") as batch:
-        batch.drop_column("release_marking_id")
+    op.execute("ALTER TABLE stix_index DROP COLUMN release_marking_id")  # SQLite 3.35+
