@@ -112,10 +112,73 @@ def _document_security(app: FastAPI) -> None:
                 if path in ("/api/health", "/api/session"):
                     for op in ops.values():
                         op["security"] = []
+            _document_errors(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["where", "message"],
+                "properties": {"where": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+TAXII_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "TAXII 2.1 error message (section 3.6.1)",
+    "required": ["title"],
+    "properties": {
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "http_status": {"type": "string"},
+        "details": {"type": "object"},
+    },
+}
+
+
+def _document_errors(schema: dict[str, Any]) -> None:
+    """Say what the node really answers: every 4xx is RFC 9457 problem details under
+    /api and a TAXII error message under /taxii2 (FastAPI would document its own
+    validation error body, which the node never sends); TAXII answers in its media type."""
+    from hoggar.federation.taxii import TAXII_MEDIA
+
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    components["TaxiiError"] = TAXII_ERROR_SCHEMA
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    for path, ops in schema.get("paths", {}).items():
+        taxii = path.startswith("/taxii2")
+        media = TAXII_MEDIA if taxii else problems.PROBLEM_JSON
+        ref = "#/components/schemas/" + ("TaxiiError" if taxii else "Problem")
+        for op in ops.values():
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["4XX"] = {
+                "description": "The request was refused; the body says why and where",
+                "content": {media: {"schema": {"$ref": ref}}},
+            }
+            if taxii:
+                for code, response in responses.items():
+                    content = response.get("content") or {}
+                    if code.startswith("2") and "application/json" in content:
+                        response["content"] = {TAXII_MEDIA: content["application/json"]}
 
 
 def settle() -> None:
