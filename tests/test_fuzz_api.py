@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from conftest import LiveServer
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -21,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from conftest import LiveServer
 from hoggar.auth.service import create_token
 from hoggar.node.context import Node
 
