@@ -9,12 +9,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from hoggar.auth.models import User
-from hoggar.auth.service import authenticate_token, principal_of
+from hoggar.auth.service import SAFE_METHODS, authenticate_token, principal_of
 from hoggar.kernel.errors import PermissionDenied, Unauthenticated
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal
 
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "x-csrf-token"
 
 
@@ -37,7 +36,7 @@ def get_read_session(node: Node = Depends(get_node)) -> Iterator[Session]:
 def current_user(request: Request, session: Session, node: Node) -> User:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return authenticate_token(session, node, auth[7:].strip())
+        return authenticate_token(session, node, auth[7:].strip(), request.method)
     user_id = request.session.get("user_id") if "session" in request.scope else None
     if user_id is None:
         raise Unauthenticated("Sign in, or send an API token as 'Authorization: Bearer …'.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,6 +58,9 @@ class TokenCreate(BaseModel):
     name: str = Field(max_length=100)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
     username: str | None = Field(default=None, description="Admins may create tokens for others")
+    scope: Literal["read", "write"] = Field(
+        default="write", description="read: GET only (dashboards, sync readers); write: the role's"
+    )
 
 
 class OrgIn(BaseModel):

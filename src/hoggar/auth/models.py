@@ -39,6 +39,8 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "write": everything its user's role may do; "read": safe methods only.
+    scope: Mapped[str] = mapped_column(String(8), default="write", server_default="write")
 
 
 class LoginThrottle(Base):

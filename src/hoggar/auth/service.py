@@ -22,6 +22,7 @@ from hoggar.kernel.errors import (
     HoggarError,
     Invalid,
     NotFound,
+    PermissionDenied,
     Problem,
     TooManyAttempts,
     Unauthenticated,
@@ -42,6 +43,8 @@ def _dummy() -> str:
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD = 10
+TOKEN_SCOPES = ("read", "write")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_PREFIX = "hgr_"
 LANGUAGES = ("ar", "fr", "en")
 
@@ -332,8 +335,14 @@ def create_token(
     name: str,
     actor: str,
     expires_in_days: int | None = None,
+    scope: str = "write",
 ) -> tuple[ApiToken, str]:
-    """A new token; the secret is returned once and never stored."""
+    """A new token; the secret is returned once and never stored.
+
+    `scope` "read" limits the token to safe methods (GET, HEAD, OPTIONS), whatever
+    its user's role; "write" gives it the role's powers."""
+    if scope not in TOKEN_SCOPES:
+        raise Invalid("Unknown token scope.", [Problem("scope", "read or write")])
     user = get_user(session, username)
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -345,6 +354,7 @@ def create_token(
         token_hash=_token_digest(secret),
         created_at=utcnow(),
         expires_at=expires,
+        scope=scope,
     )
     session.add(token)
     session.flush()
@@ -385,8 +395,9 @@ def revoke_token(session: Session, node: Node, token_id: int, *, actor: str) -> 
 TOKEN_USE_AUDIT_INTERVAL = timedelta(minutes=1)
 
 
-def authenticate_token(session: Session, node: Node, secret: str) -> User:
-    """Resolve a bearer token; token use is audited at most once a minute per token."""
+def authenticate_token(session: Session, node: Node, secret: str, method: str = "GET") -> User:
+    """Resolve a bearer token for a request of `method`; token use is audited at most
+    once a minute per token. A read-scoped token is refused for anything but reading."""
     parts = secret.split("_")
     if not secret.startswith(TOKEN_PREFIX) or len(parts) < 3:
         raise Unauthenticated("The API token is malformed.")
@@ -396,6 +407,8 @@ def authenticate_token(session: Session, node: Node, secret: str) -> User:
         raise Unauthenticated("The API token is not valid.")
     if token.revoked_at is not None or (token.expires_at is not None and token.expires_at < now):
         raise Unauthenticated("The API token has expired or was revoked.")
+    if token.scope != "write" and method.upper() not in SAFE_METHODS:
+        raise PermissionDenied("This token may only read (scope read).")
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         raise Unauthenticated("The API token's user is disabled.")

@@ -118,16 +118,25 @@ def token_create(
     username: str,
     name: Annotated[str, typer.Option("--name", help="What the token is for")] = "cli",
     expires_in_days: Annotated[int | None, typer.Option("--expires-in-days")] = None,
+    scope: Annotated[
+        str, typer.Option("--scope", help="write (the user's role) or read (GET only)")
+    ] = "write",
     actor: Actor = "cli",
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Create an API token; the secret is printed once.
 
-    Example: hoggar token create amina --name sync
+    Example: hoggar token create amina --name wallboard --scope read --expires-in-days 90
     """
     with opened(data_dir) as node, node.db.transaction() as session:
         _, secret = auth.create_token(
-            session, node, username, name=name, actor=actor, expires_in_days=expires_in_days
+            session,
+            node,
+            username,
+            name=name,
+            actor=actor,
+            expires_in_days=expires_in_days,
+            scope=scope,
         )
     out.print(secret)
 

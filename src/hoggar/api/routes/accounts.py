@@ -109,6 +109,7 @@ def list_tokens(principal: Auth, session: ReadDb) -> dict[str, Any]:
                 "name": t.name,
                 "user": u.username,
                 "prefix": t.prefix,
+                "scope": t.scope,
                 "created_at": t.created_at.isoformat(),
                 "expires_at": t.expires_at.isoformat() if t.expires_at else None,
                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
@@ -132,10 +133,12 @@ def create_token(body: TokenCreate, principal: Auth, node: NodeDep) -> dict[str,
             name=body.name,
             actor=principal.name,
             expires_in_days=body.expires_in_days,
+            scope=body.scope,
         )
         return {
             "id": token.id,
             "name": token.name,
+            "scope": token.scope,
             "token": secret,
             "expires_at": token.expires_at.isoformat() if token.expires_at else None,
         }

@@ -53,7 +53,7 @@ def taxii_principal(request: Request, node: Node = Depends(get_node)) -> Princip
     scheme, _, value = auth.partition(" ")
     if scheme.lower() in ("bearer", "token") and value:  # taxii2-client's TokenAuth: "Token"
         with node.db.transaction() as session:
-            return principal_of(authenticate_token(session, node, value.strip()))
+            return principal_of(authenticate_token(session, node, value.strip(), request.method))
     if scheme.lower() == "basic" and value:
         source = f"taxii:{request.client.host if request.client else ''}"
         try:
@@ -62,7 +62,7 @@ def taxii_principal(request: Request, node: Node = Depends(get_node)) -> Princip
             raise Unauthenticated("Malformed Basic credentials.") from exc
         with node.db.transaction() as session:
             if password.startswith("hgr_"):
-                return principal_of(authenticate_token(session, node, password))
+                return principal_of(authenticate_token(session, node, password, request.method))
             user = authenticate(session, node, username, password, source=source, per_request=True)
         if user is None:  # the failed-login audit entry is committed by now
             raise refusal(node, username, source)
