@@ -45,16 +45,22 @@ def test_every_answer_carries_the_security_headers(node: Node, live_server: Live
         assert not any("unsafe-inline" in d or "unsafe-eval" in d for d in csp), path
 
 
-def test_no_template_carries_inline_script_or_event_handlers() -> None:
-    """The CSP forbids inline scripts; a template that had one would break, silently."""
-    root = resources.files("hoggar.web") / "templates"
+def test_no_template_carries_inline_script_event_handlers_or_style() -> None:
+    """The CSP forbids inline scripts and styles; a template that had one would break,
+    silently (bar widths given as style attributes once drew every bar alike)."""
+    templates = [
+        *(resources.files("hoggar.web") / "templates").iterdir(),
+        *(resources.files("hoggar.reports") / "templates").iterdir(),  # served at /reports
+    ]
     checked = 0
-    for template in root.iterdir():
+    for template in templates:
         if not template.name.endswith(".html"):
             continue
         html = template.read_text(encoding="utf-8")
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), template.name
         assert not re.search(r"\son[a-z]+\s*=", html), template.name
         assert "javascript:" not in html, template.name
+        # Inline style attributes are blocked too (style-src 'self'): layout would break.
+        assert not re.search(r"\sstyle\s*=", html), template.name
         checked += 1
     assert checked > 10

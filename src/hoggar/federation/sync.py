@@ -165,6 +165,7 @@ def _store_page(
     report.received += received
     report.duplicates += duplicates
     report.rejected += rejected
+    node.db.wrote(received)
 
 
 def push(

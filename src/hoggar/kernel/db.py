@@ -92,10 +92,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """One engine and its session factory; `transaction()` is the unit of work."""
 
+    # Tables whose statistics steer the plans of every read and of the write path.
+    BUSY_TABLES = ("stix_versions", "stix_index", "stix_links", "stix_version_release")
+
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._written = 0
+        self._next_refresh = 5_000
+
+    def wrote(self, rows: int) -> None:
+        """Count committed rows; on PostgreSQL, refresh the planner's statistics when
+        the rows written since the last refresh outgrow what was there (5k, 10k, 20k…).
+
+        After a bulk load PostgreSQL plans from stale statistics until autovacuum's
+        next ANALYZE — never, where autovacuum is off: `stix_id IN (500 ids)` then became
+        a sequential scan and a million-record import slowed to a crawl.
+        """
+        self._written += rows
+        if self.is_sqlite or self._written < self._next_refresh:
+            return
+        self._next_refresh = self._written * 2
+        with self.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "ANALYZE " + ", ".join(self.BUSY_TABLES)
+            )
 
     @property
     def is_sqlite(self) -> bool:

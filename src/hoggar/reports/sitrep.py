@@ -229,6 +229,12 @@ def _env() -> Environment:
     return env
 
 
+def _stylesheet() -> str:
+    """The report's CSS: a file the web page links (the CSP forbids inline styles)
+    and the PDF inlines."""
+    return (resources.files("hoggar.web") / "static" / "sitrep.css").read_text(encoding="utf-8")
+
+
 def to_html(report: Sitrep, for_print: bool = False, web: bool = False) -> str:
     """The report as one HTML page; `web` takes the fonts from the node's /static
     (a page served over HTTP may not load file:// fonts), otherwise from the package."""
@@ -252,6 +258,7 @@ def to_html(report: Sitrep, for_print: bool = False, web: bool = False) -> str:
                 fonts=_fonts_dir().as_uri(),
                 for_print=for_print,
                 web=web and not for_print,
+                stylesheet=_stylesheet(),
                 event_label=event_label,
                 themes=THEME_LABELS,
             )

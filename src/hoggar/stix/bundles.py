@@ -22,7 +22,7 @@ from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal
 from hoggar.stix.queries import ObjectFilter, iter_export
-from hoggar.stix.store import IngestResult, ingest_batch
+from hoggar.stix.store import IngestResult, Outcome, ingest_batch
 
 # Markings first so that release sets resolve; then identities (originators).
 _ORDER = {"marking-definition": 0, "extension-definition": 1, "identity": 2}
@@ -137,6 +137,7 @@ def import_objects(
                 if not r.ok:
                     record_rejection(session, node, r, actor=principal.name, source=source)
         report.results.extend(batch)
+        node.db.wrote(sum(1 for r in batch if r.outcome in (Outcome.CREATED, Outcome.STORED_OLDER)))
         if progress:
             progress(len(chunk))
     return report
