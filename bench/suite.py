@@ -659,7 +659,7 @@ def print_table(result: dict[str, Any]) -> None:
                 v = get(c)
             except KeyError:
                 v = None
-            values.append("—" if v is None else f"{v:,}")
+            values.append("—" if v is None else f"{v:,}" if isinstance(v, int | float) else str(v))
         table.add_row(label, *values)
     console = Console()
     console.print(table)
@@ -726,9 +726,12 @@ def main() -> None:
             cell = json.loads(out.strip().splitlines()[-1])
             add_ratios(cell, (result["medallion"] or {}).get(str(size)))
             result["cells"].append(cell)
-    print_table(result)
+            args.out.parent.mkdir(parents=True, exist_ok=True)  # kept after every cell
+            args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    # The figures first: a run takes an hour, and nothing after it may lose them.
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print_table(result)
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
