@@ -116,7 +116,7 @@ def test_login_form_gives_session_and_dashboard_lists_counts(
         total = client.get("/api/stats/count", params={"type": "incident"}).json()["count"]
         assert f"{total} incidents visible to Algeria in this period." in page.text
         row = re.search(
-            rf">{event}</a>\s*<span class=\"bar\"[^>]*></span></td>\s*<td class=\"num\">(\d+)</td>",
+            rf">{event}</a>\s*<svg class=\"bar\".*?</svg></td>\s*<td class=\"num\">(\d+)</td>",
             page.text,
         )
         assert row, "the event type is not in the dashboard"
