@@ -7,17 +7,24 @@ import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from alembic import command
+from sqlalchemy import func, select
 
 from conftest import ADMIN_PASSWORD, LiveServer
+from factories import incident
 from hoggar.incidents import service as incidents
 from hoggar.node.context import Node
-from hoggar.node.service import add_member
+from hoggar.node.migrate import alembic_config
+from hoggar.node.service import add_member, system_principal
 from hoggar.reports import sitrep
 from hoggar.reports.assessment import Period, assess
 from hoggar.sharing.rule import Principal, Role, may_read
+from hoggar.stix.bundles import import_objects
+from hoggar.stix.models import MonthlyCount, ObjectIndex
 from hoggar.summits import service as summits
 from incident_kit import Seeded, ambush_form, analyst, seed_place_and_group
 
@@ -220,3 +227,76 @@ def test_the_report_command(node: Node, tmp_path: Path) -> None:
     assert "هجوم على مركز برج باجي مختار" in out.read_text(encoding="utf-8")
     bad = runner.invoke(app, [*args[:-4], "--until", "soon", "--output", str(out)])
     assert bad.exit_code == 1
+
+
+def _facts_world(node: Node) -> None:
+    def at(day: int, **ext: Any) -> dict[str, Any]:
+        return incident(node.org_id, start_time=f"2026-11-{day:02d}T10:00:00.000Z", **ext)
+
+    seizure = {"event_type": "strategic_development", "sub_type": "arms_seizure"}
+    attack = {"event_type": "violence_against_civilians", "sub_type": "attack_on_civilians"}
+    rifles = {"item": "kalashnikov rifles", "unit": "units"}
+    objects = [
+        at(
+            5,
+            **seizure,
+            country="DZ",
+            admin1="Tamanrasset",
+            place_name="Tin Zaouatine",
+            seized=[
+                {**rifles, "quantity": 12},
+                {"item": "explosives", "unit": "kg", "quantity": 2.5},
+            ],
+        ),
+        at(6, **seizure, country="DZ", admin1="Adrar", seized=[{**rifles, "quantity": 3}]),
+        at(7, **attack, country="ML", admin1="Kidal", killed=5, civilians_killed=4),
+        at(8, **attack, country="ML", killed=2),  # not said: every death counts as civilian
+    ]
+    report = import_objects(node, objects, principal=system_principal(node), source="test")
+    assert not report.rejected, report.rejected[0].message
+
+
+def _facts(node: Node) -> tuple[Any, ...]:
+    with node.db.session() as session:
+        result = assess(session, analyst(node), Period(date(2026, 11, 1), date(2026, 11, 30)))
+    arms = next(t for t in result.themes if t.theme == "arms-smuggling").current
+    harm = next(t for t in result.themes if t.theme == "civilian-harm").current
+    return (
+        dict(arms.seized),
+        dict(arms.by_region),
+        harm.values["civilians_killed"],
+        harm.values["killed"],
+        dict(harm.by_region),
+    )
+
+
+def test_assessment_sums_seizures_regions_and_civilians_from_the_index(node: Node) -> None:
+    """Seized quantities by item and unit, regions and civilian deaths come from index
+    columns (no body is read); migration 0014 fills them for incidents stored before it."""
+    _facts_world(node)
+    expected = (
+        {("kalashnikov rifles", "units"): 15, ("explosives", "kg"): 2.5},
+        {("DZ", "Tamanrasset"): 1, ("DZ", "Adrar"): 1},
+        6,
+        7,
+        {("ML", "Kidal"): 1},
+    )
+    assert _facts(node) == expected
+    cfg = alembic_config()
+    with node.db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+    with node.db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert _facts(node) == expected
+    with node.db.session() as session:
+        place = session.scalar(
+            select(ObjectIndex.place_name).where(ObjectIndex.admin1 == "Tamanrasset")
+        )
+    assert place == "Tin Zaouatine"
+    # The monthly counts' triggers, dropped during the fill, are back.
+    extra = incident(node.org_id, start_time="2026-11-09T10:00:00.000Z", event_type="battle")
+    assert not import_objects(node, [extra], principal=system_principal(node), source="t").rejected
+    with node.db.session() as session:
+        assert session.scalar(select(func.sum(MonthlyCount.n))) == 5

@@ -27,7 +27,7 @@ from hoggar.node.service import system_principal
 from hoggar.sharing.rule import Principal, Role
 from hoggar.stix import queries, rollup
 from hoggar.stix.bundles import import_objects
-from hoggar.stix.models import MonthlyCount, ObjectIndex
+from hoggar.stix.models import MonthlyCount, ObjectIndex, ObjectVersion
 from hoggar.stix.projections import rebuild_projections
 
 ML = "identity--00000000-0000-4000-8000-00000000000a"
@@ -206,3 +206,55 @@ def test_filters_the_counts_cannot_answer_fall_back_to_the_rows(node: Node) -> N
         within_a_month = replace(year, start_before=BASE + timedelta(days=20))
         assert rollup.aggregate(session, reader, within_a_month, "country") is None
         assert queries.count_objects(session, reader, within_a_month) == 0
+
+
+def test_dashboard_partner_counts_are_bounded_and_follow_the_rule(node: Node) -> None:
+    """ "Shared by partners": per originator among the latest records the reader may see,
+    equal to the rows' own counts when under the cap, to the latest page when over it;
+    a first visit looks back FIRST_VISIT_DAYS only."""
+    from hoggar.incidents import dashboard as dash
+
+    rng = random.Random(7)
+    _store(node, rng)
+    counted = 0
+    with node.db.session() as session:
+        for org in (node.org_id, ML, NE, JS):
+            reader = Principal(org_id=org, name="reader", role=Role.ANALYST)
+            shared_flt = queries.ObjectFilter(not_originator=org)
+            groups, more = queries.latest_by_originator(session, reader, shared_flt, cap=10**6)
+            assert not more
+            _same(
+                groups,
+                [
+                    {"key": g["key"], "count": g["count"]}
+                    for g in queries.row_aggregate(session, reader, shared_flt, "originator")
+                ],
+            )
+            visible = sum(g["count"] for g in groups)
+            assert visible > 5
+            # Over the cap: the counts are those of the newest `cap` records, as listed.
+            cap = visible // 2
+            capped, more = queries.latest_by_originator(session, reader, shared_flt, cap=cap)
+            listed = queries.list_objects(session, reader, shared_flt, limit=cap).items
+            assert more
+            assert {g["key"]: g["count"] for g in capped} == {
+                k: sum(1 for o in listed if o["created_by_ref"] == k)
+                for k in {o["created_by_ref"] for o in listed}
+            }
+            counted += visible
+            # A first visit (no "since"): only what arrived in the last FIRST_VISIT_DAYS.
+            figures = dash.dashboard(
+                session, reader, queries.ObjectFilter(), own_org_id=org, since=None
+            )
+            assert sum(g["count"] for g in figures.partners) == min(visible, dash.PARTNER_CAP)
+            assert figures.partners_since < datetime.now(UTC) - timedelta(days=29)
+    assert counted > 100
+    # Records stored before the window are left out of a first visit.
+    with node.db.transaction() as session:
+        session.execute(
+            ObjectVersion.__table__.update().values(added_at=datetime(2020, 1, 1, tzinfo=UTC))
+        )
+    with node.db.session() as session:
+        reader = Principal(org_id=ML, name="reader", role=Role.ANALYST)
+        figures = dash.dashboard(session, reader, queries.ObjectFilter(), own_org_id=ML, since=None)
+        assert figures.partners == [] and not figures.partners_more

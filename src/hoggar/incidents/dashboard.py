@@ -7,11 +7,12 @@ the same queries.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hoggar.kernel.clock import utcnow
 from hoggar.sharing.rule import Principal
 from hoggar.stix import queries
 
@@ -22,8 +23,17 @@ class Dashboard:
     by_country: list[dict[str, Any]]
     recent: list[dict[str, Any]]
     total: int
-    partners: list[dict[str, Any]]  # records shared by partners since `since`, per originator
+    partners: list[dict[str, Any]]  # records shared by partners since `partners_since`
+    partners_more: bool  # more than PARTNER_CAP: `partners` counts the latest PARTNER_CAP
+    partners_since: datetime
     partner_incidents: list[dict[str, Any]]
+
+
+# "Shared by partners": since the last visit, or in the last FIRST_VISIT_DAYS on a first
+# visit; counted among the latest PARTNER_CAP records so that a node that has just
+# received a million records answers as fast as one that received ten.
+FIRST_VISIT_DAYS = 30
+PARTNER_CAP = 1000
 
 
 def dashboard(
@@ -37,13 +47,18 @@ def dashboard(
     """Incidents by type and country, the latest, the total (fused events once), and
     what partners shared since the viewer's last visit."""
     flt = replace(flt, fused_once=True)  # an event reported by several states counts once
+    if since is None:
+        since = utcnow() - timedelta(days=FIRST_VISIT_DAYS)
     shared = queries.ObjectFilter(not_originator=own_org_id, added_after=since)
+    partners, more = queries.latest_by_originator(session, principal, shared, cap=PARTNER_CAP)
     return Dashboard(
         by_type=queries.aggregate(session, principal, flt, "event_type"),
         by_country=queries.aggregate(session, principal, flt, "country"),
         recent=queries.by_start(session, principal, flt, limit=12),
         total=queries.count_objects(session, principal, flt),
-        partners=queries.aggregate(session, principal, shared, "originator"),
+        partners=partners,
+        partners_more=more,
+        partners_since=since,
         partner_incidents=queries.list_objects(
             session, principal, replace(shared, types=("incident",)), limit=8
         ).items,

@@ -10,6 +10,7 @@ query that shows the records behind it.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,8 +20,6 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from hoggar.incidents.service import extension_of
-from hoggar.kernel.jsonutil import load_object
 from hoggar.sharing.rule import Principal
 from hoggar.stix import queries
 
@@ -132,9 +131,8 @@ def _rows(
 def _figures(rows: Sequence[Any]) -> Figures:
     out = Figures()
     for r in rows:
-        ext = extension_of(load_object(r.body))
-        civilians = ext.get("civilians_killed")
-        if not isinstance(civilians, int):
+        civilians = r.civilians_killed
+        if civilians is None:
             civilians = (r.killed or 0) if r.event_type == "violence_against_civilians" else 0
         values = {
             "incidents": 1,
@@ -148,13 +146,12 @@ def _figures(rows: Sequence[Any]) -> Figures:
         out.by_country[r.country or "??"].update(values)
         if r.start_at is not None:
             out.by_month[r.start_at.strftime("%Y-%m")] += 1
-        if ext.get("admin1"):
-            out.by_region[(r.country or "??", str(ext["admin1"]))] += 1
+        if r.admin1:
+            out.by_region[(r.country or "??", r.admin1)] += 1
         if r.lat is not None and r.lon is not None:
             out.points.append((r.lat, r.lon))
-        for item in ext.get("seized") or []:
-            if isinstance(item, dict) and isinstance(item.get("quantity"), int | float):
-                out.seized[(str(item.get("item")), str(item.get("unit", "")))] += item["quantity"]
+        for item, unit, quantity in json.loads(r.seized) if r.seized else ():
+            out.seized[(item, unit)] += quantity
     return out
 
 

@@ -22,10 +22,8 @@ from sqlalchemy.orm import Session
 
 from hoggar import i18n
 from hoggar.incidents.codebook import load_codebook
-from hoggar.incidents.service import extension_of
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, Problem
-from hoggar.kernel.jsonutil import load_object
 from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.reports.assessment import THEMES, Assessment, Period, assess
@@ -112,7 +110,6 @@ def build(
     countries: dict[str, Counter[str]] = {}
     annex = []
     for r in rows:
-        ext = extension_of(load_object(r.body))
         values = {
             "incidents": 1,
             "killed": r.killed or 0,
@@ -129,7 +126,7 @@ def build(
                 "start": r.start_at,
                 "country": r.country,
                 "sub_type": r.sub_type,
-                "place": ext.get("place_name") or "",
+                "place": r.place_name or "",
                 "killed": r.killed or 0,
                 "kidnapped": r.kidnapped or 0,
                 "lat": r.lat,

@@ -98,6 +98,11 @@ class ObjectIndex(Base):
     wounded: Mapped[int | None] = mapped_column(Integer)
     kidnapped: Mapped[int | None] = mapped_column(Integer)
     released: Mapped[int | None] = mapped_column(Integer)
+    # Incident facts the assessment and situation reports read (migration 0014).
+    civilians_killed: Mapped[int | None] = mapped_column(Integer)
+    admin1: Mapped[str | None] = mapped_column(String(120))
+    place_name: Mapped[str | None] = mapped_column(Text)
+    seized: Mapped[str | None] = mapped_column(Text)  # JSON [[item, unit, quantity], ...]
     modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     # The current version's release-set marking (its readers), for the monthly counts.

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hoggar.kernel.clock import parse_stix
-from hoggar.kernel.jsonutil import loads_strict
+from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
 from hoggar.stix.search import index_new_rows
@@ -43,6 +43,33 @@ def _num(value: Any) -> float | None:
 
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def seized_json(value: Any) -> str | None:
+    """An incident's seized items as compact JSON [[item, unit, quantity], ...] (or None),
+    so that assessments sum them without reading bodies."""
+    if not isinstance(value, list):
+        return None
+    items = [
+        [str(i.get("item")), str(i.get("unit", "")), i["quantity"]]
+        for i in value
+        if isinstance(i, Mapping) and _num(i.get("quantity")) is not None
+    ]
+    return dumps_compact(items) if items else None
+
+
+def incident_facts(inc: Mapping[str, Any]) -> dict[str, Any]:
+    """The incident extension's facts an assessment sums (migration 0014 fills them)."""
+    return {
+        "civilians_killed": _count(inc.get("civilians_killed")),
+        "admin1": _text(inc.get("admin1"), 120),
+        "place_name": _text(inc.get("place_name"), 300),
+        "seized": seized_json(inc.get("seized")),
+    }
 
 
 def display_name(obj: Mapping[str, Any]) -> str | None:
@@ -102,6 +129,7 @@ def project(obj: Mapping[str, Any]) -> dict[str, Any]:
         "wounded": _count(inc.get("wounded")),
         "kidnapped": _count(inc.get("kidnapped")),
         "released": _count(inc.get("released")),
+        **incident_facts(inc),
         "modified_at": _ts(obj.get("modified")) or _ts(obj.get("created")),
         "revoked": obj.get("revoked") is True,
     }

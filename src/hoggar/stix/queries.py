@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -248,7 +249,7 @@ def incident_points(
 
 
 def incident_facts(session: Session, principal: Principal, flt: ObjectFilter) -> list[Any]:
-    """Index facts and body of every matching incident (for assessments and reports)."""
+    """Index facts of every matching incident (for assessments and reports)."""
     stmt = _filtered(
         _base(
             ObjectIndex.stix_id,
@@ -263,8 +264,11 @@ def incident_facts(session: Session, principal: Principal, flt: ObjectFilter) ->
             ObjectIndex.wounded,
             ObjectIndex.kidnapped,
             ObjectIndex.released,
+            ObjectIndex.civilians_killed,
+            ObjectIndex.admin1,
+            ObjectIndex.place_name,
+            ObjectIndex.seized,
             ObjectVersion.originator_id,
-            ObjectVersion.body,
         ),
         principal,
         flt,
@@ -314,6 +318,23 @@ def aggregate(
     if groups is not None:
         return groups
     return row_aggregate(session, principal, flt, group_by)
+
+
+def latest_by_originator(
+    session: Session, principal: Principal, flt: ObjectFilter, *, cap: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """Records per originator among the latest `cap` stored that match (newest first, as
+    `list_objects`), and whether there were more: the cost is bounded by `cap` however
+    many records match."""
+    latest = (
+        _filtered(_base(ObjectVersion.originator_id), principal, flt)
+        .order_by(ObjectVersion.pk.desc())
+        .limit(cap + 1)
+    )
+    originators = session.scalars(latest).all()
+    counts = Counter(originators[:cap])
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"key": k, "count": n} for k, n in ordered], len(originators) > cap
 
 
 def row_aggregate(

@@ -17,6 +17,7 @@ from hoggar.auth.models import User
 from hoggar.auth.service import login
 from hoggar.auth.service import logout as logout_user
 from hoggar.geo.gazetteer import load_gazetteer
+from hoggar.incidents.dashboard import FIRST_VISIT_DAYS, PARTNER_CAP
 from hoggar.incidents.dashboard import dashboard as dashboard_figures
 from hoggar.kernel.errors import HoggarError, NotFound, TooManyAttempts, Unauthenticated
 from hoggar.node.context import Node
@@ -146,6 +147,9 @@ def install(app: FastAPI) -> None:
             names=names,
             since=since,
             partners=figures.partners,
+            partners_more=figures.partners_more,
+            partner_cap=PARTNER_CAP,
+            first_visit_days=FIRST_VISIT_DAYS,
             partner_incidents=figures.partner_incidents,
             max_type=max((g["count"] for g in figures.by_type), default=0),
         )
