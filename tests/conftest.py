@@ -197,13 +197,21 @@ def shared_admin(shared_server: LiveServer) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def foreign_unreleased(shared_admin: httpx.Client) -> dict[str, str]:
-    """Mali (registered without a key) originated an incident and a location, released to
-    nobody else; both came in through POST /api/bundles. Their ids by type."""
+    """Mali (registered with its key; what it sends here is not signed) originated an
+    incident and a location, released to nobody else; both came in through POST
+    /api/bundles. Their ids by type."""
+    from factories import member_key
     from hoggar.kernel.ids import new_id
     from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
 
     r = shared_admin.post(
-        "/api/organizations", json={"identity_id": MALI_ID, "name": "Mali", "country": "ML"}
+        "/api/organizations",
+        json={
+            "identity_id": MALI_ID,
+            "name": "Mali",
+            "country": "ML",
+            "public_key": member_key(MALI_ID),
+        },
     )
     assert r.status_code == 201, r.text
     release = ReleaseSet(creator=MALI_ID, members=frozenset())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hoggar.kernel.ids import new_id
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
@@ -36,6 +39,17 @@ def incident(
     if ext:
         obj["extensions"] = {INCIDENT_EXTENSION_ID: {"extension_type": "property-extension", **ext}}
     return obj
+
+
+def member_signer(identity_id: str) -> Signer:
+    """A member organization's key, the same in every test (derived from its id)."""
+    seed = hashlib.sha256(identity_id.encode()).digest()
+    return Signer(Ed25519PrivateKey.from_private_bytes(seed))
+
+
+def member_key(identity_id: str) -> str:
+    """Its public key, as the member directory holds it."""
+    return member_signer(identity_id).public_b64
 
 
 def release_marking(

@@ -42,14 +42,16 @@ class Member:
     def analyst(self) -> Principal:
         return Principal(org_id=self.org, name=f"analyst-{self.code}", role=Role.ANALYST)
 
-    def create(self, name: str, release: list[str], tlp: str = "amber") -> str:
+    def create(
+        self, name: str, release: list[str], tlp: str = "amber", *, disclose: bool = True
+    ) -> str:
         with self.node.db.transaction() as session:
             obj = authoring.create_object(
                 session,
                 self.node,
                 self.analyst(),
                 {"type": "incident", "name": name},
-                authoring.Sharing.parse(tlp, release),
+                authoring.Sharing.parse(tlp, release, disclose),
             )
         return str(obj["id"])
 

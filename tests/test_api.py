@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from stix2validator import ValidationOptions, validate_instance, validate_string
 
 from conftest import MALI_ID, LiveServer
+from factories import member_key
 from hoggar.auth.models import ApiToken
 from hoggar.kernel.clock import parse_stix, utcnow
 from hoggar.kernel.ids import new_id
@@ -93,7 +94,10 @@ def create(
 ) -> dict[str, Any]:
     r = client.post(
         "/api/objects",
-        json={"object": obj, "sharing": {"tlp": tlp, "release_to": release_to or []}},
+        json={
+            "object": obj,
+            "sharing": {"tlp": tlp, "release_to": release_to or [], "disclose_recipients": True},
+        },
     )
     assert r.status_code == 201, r.text
     result: dict[str, Any] = r.json()
@@ -159,7 +163,13 @@ def add_user(admin: httpx.Client, role: str) -> str:
 
 def register(admin: httpx.Client, identity_id: str, name: str, country: str) -> None:
     r = admin.post(
-        "/api/organizations", json={"identity_id": identity_id, "name": name, "country": country}
+        "/api/organizations",
+        json={
+            "identity_id": identity_id,
+            "name": name,
+            "country": country,
+            "public_key": member_key(identity_id),
+        },
     )
     assert r.status_code == 201, r.text
 
@@ -404,7 +414,8 @@ def test_sharing_change_issues_new_version_with_new_release_set(
     register(shared_admin, MALI_ID, "Mali", "ML")
     sid = create(shared_admin, draft_incident("Convoy attacked"))["id"]
     r = shared_admin.put(
-        f"/api/objects/{sid}/sharing", json={"tlp": "green", "release_to": [MALI_ID]}
+        f"/api/objects/{sid}/sharing",
+        json={"tlp": "green", "release_to": [MALI_ID], "disclose_recipients": True},
     )
     assert r.status_code == 200, r.text
     to_mali = ReleaseSet(creator=shared_node.org_id, members=frozenset({MALI_ID})).marking_id

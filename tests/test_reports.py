@@ -15,7 +15,7 @@ from alembic import command
 from sqlalchemy import func, select
 
 from conftest import ADMIN_PASSWORD, LiveServer
-from factories import incident
+from factories import incident, member_key
 from hoggar.incidents import service as incidents
 from hoggar.node.context import Node
 from hoggar.node.migrate import alembic_config
@@ -40,7 +40,15 @@ def _world(node: Node) -> tuple[Seeded, dict[str, tuple[str, ...]]]:
     """Five incidents in November 2026 with different recipients; their release sets."""
     with node.db.transaction() as session:
         for ident, name, country in ((MALI, "Mali", "ML"), (NIGER, "Niger", "NE")):
-            add_member(session, node, identity_id=ident, name=name, country=country, actor="test")
+            add_member(
+                session,
+                node,
+                identity_id=ident,
+                name=name,
+                country=country,
+                public_key=member_key(ident),
+                actor="test",
+            )
     seeded = seed_place_and_group(node, [MALI, NIGER])
     plan = {
         "كمين قرب تين زواتين": (MALI,),

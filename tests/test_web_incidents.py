@@ -17,6 +17,9 @@ from hoggar.auth.service import create_user
 from hoggar.i18n import Msg, render
 from hoggar.kernel.ids import new_id
 from hoggar.node.context import Node
+from hoggar.node.service import add_member
+from hoggar.sharing.rule import Principal
+from hoggar.stix import queries
 from incident_kit import Seeded, seed_place_and_group
 
 VIEWER_PASSWORD = "viewer-password-2026"
@@ -173,13 +176,20 @@ def test_create_then_detail_then_edit_keeps_history_and_language(
     assert f'href="/groups/{seeded.group}"' in text
     assert "Tin Zaouatine" in text
     assert "Mali" in text  # the originator sees who receives it
+    # Left unticked, the recipients are not shown to each other (a sealed release set).
+    assert "Each recipient knows only that it received the record." in text
     assert "B</abbr>" in text and "2</abbr>" in text
     edit = web.get(f"/incidents/{sid}/edit")
     assert edit.status_code == 200 and 'value="3"' in edit.text
-    data = _form(seeded, _csrf(edit.text), killed="4")
+    assert re.search(r'name="disclose_recipients" value="1"\s+aria', edit.text)  # unticked
+    data = _form(seeded, _csrf(edit.text), killed="4", disclose_recipients="1")
     r = web.post(f"/incidents/{sid}/edit", data=data)
     assert r.status_code == 303, r.text[-2000:]
     text = html.unescape(web.get(f"/incidents/{sid}").text)
+    assert "The recipients see this list." in text  # the new version shows them
+    assert re.search(
+        r'name="disclose_recipients" value="1" checked', web.get(f"/incidents/{sid}/edit").text
+    )
     assert "History" in text and text.count('<li><time datetime="') == 2
     assert "killed" in text.split('id="h-history"', 1)[1]
 
@@ -279,3 +289,30 @@ def test_detail_proposes_the_same_event_and_fuses_it(web: httpx.Client, seeded: 
     fused = page.split('id="h-fusion"', 1)[1].split("</section>", 1)[0]
     assert "Fused event:" in fused and "sources disagree" in fused
     assert "4" in fused and "6" in fused
+
+
+def test_hiding_recipients_from_each_other_needs_their_keys(
+    web: httpx.Client, seeded: Seeded, shared_node: Node
+) -> None:
+    """A recipient without a key in the directory cannot get a sealed box: the form says
+    so on the recipients and stores nothing; ticking "let them see each other" saves."""
+    keyless = "identity--7d2a4b5e-9f3c-4a0d-be81-4c6f0a3d5e92"
+    with shared_node.db.transaction() as session:
+        add_member(session, shared_node, identity_id=keyless, name="Tchad", country="TD")
+    page = web.get("/incidents/new")
+    r = web.post(
+        "/incidents/new",
+        data=_form(seeded, _csrf(page.text), name="Sans clé", release_to=[MALI_ID, keyless]),
+    )
+    assert r.status_code == 422
+    assert "no key in the member directory for Tchad" in html.unescape(r.text)
+    with shared_node.db.session() as session:
+        assert not queries.list_objects(
+            session,
+            Principal(org_id=shared_node.org_id, name="p"),
+            queries.ObjectFilter(text="Sans clé"),
+        ).items
+    sid = _create(
+        web, seeded, name="Avec liste", release_to=[MALI_ID, keyless], disclose_recipients="1"
+    )
+    assert "The recipients see this list." in html.unescape(web.get(f"/incidents/{sid}").text)

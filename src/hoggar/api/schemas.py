@@ -15,6 +15,11 @@ class SharingIn(BaseModel):
     release_to: list[str] = Field(
         default_factory=list, description="Identity ids of the receiving organizations"
     )
+    disclose_recipients: bool = Field(
+        default=False,
+        description="Let the recipients see who else receives the record; by default each "
+        "learns only that it does (a sealed release set)",
+    )
 
 
 class ObjectCreate(BaseModel):

@@ -15,7 +15,6 @@ refused with a clear error and nothing is applied.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import struct
@@ -25,8 +24,7 @@ from typing import Any
 
 import zstandard
 from nacl.exceptions import CryptoError
-from nacl.public import PrivateKey, PublicKey, SealedBox
-from nacl.signing import SigningKey, VerifyKey
+from nacl.public import SealedBox
 from sqlalchemy import select
 
 from hoggar.audit.service import Action, record
@@ -38,6 +36,7 @@ from hoggar.kernel.jsonutil import load_object
 from hoggar.node.context import Node
 from hoggar.orgs.service import get_org, org_names, public_key_of
 from hoggar.sharing.rule import Principal, Role, current_visible_to
+from hoggar.sharing.sealed import x25519_public
 from hoggar.stix.bundles import ingest_order, record_rejection
 from hoggar.stix.models import ObjectVersion
 from hoggar.stix.signing import verify_bytes
@@ -64,14 +63,6 @@ class BundleSummary:
     created: int = 0
     duplicates: int = 0
     rejected: int = 0
-
-
-def _x25519_public(ed25519_b64: str) -> PublicKey:
-    return VerifyKey(base64.b64decode(ed25519_b64)).to_curve25519_public_key()
-
-
-def _x25519_private(node: Node) -> PrivateKey:
-    return SigningKey(node.signer.seed()).to_curve25519_private_key()
 
 
 def export_bundle(
@@ -107,7 +98,7 @@ def export_bundle(
     compressed = zstandard.ZstdCompressor(level=19).compress(
         json.dumps(inner, ensure_ascii=False, separators=(",", ":")).encode()
     )
-    payload = SealedBox(_x25519_public(recipient.public_key)).encrypt(compressed)
+    payload = SealedBox(x25519_public(recipient.public_key)).encrypt(compressed)
     header = {
         "format": 1,
         "from": node.org_id,
@@ -212,7 +203,7 @@ def read_bundle(node: Node, data: bytes) -> tuple[dict[str, Any], dict[str, Any]
     if hashlib.sha256(payload).hexdigest() != header["payload_sha256"]:
         raise BundleRefused("The bundle's payload does not match its checksum.")
     try:
-        compressed = SealedBox(_x25519_private(node)).decrypt(payload)
+        compressed = SealedBox(node.opener.key).decrypt(payload)
         inner = json.loads(zstandard.ZstdDecompressor().decompress(compressed))
     except (CryptoError, zstandard.ZstdError, ValueError) as exc:
         raise BundleRefused("The bundle could not be decrypted with this node's key.") from exc
@@ -261,6 +252,7 @@ def import_bundle(node: Node, path: Path, *, actor: str = "cli") -> BundleSummar
             received_via=f"bundle:{header['from']}"[:120],
             require_signature=True,
             holder_org_id=node.org_id,
+            opener=node.opener,
         )
         for result in results:
             if result.outcome is Outcome.DUPLICATE:

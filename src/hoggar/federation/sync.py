@@ -146,6 +146,7 @@ def _store_page(
             received_via=f"peer:{peer_name}",
             require_signature=True,
             holder_org_id=node.org_id,
+            opener=node.opener,
         )
         for result in results:
             if result.outcome is Outcome.DUPLICATE:

@@ -256,6 +256,7 @@ def add_objects(node: Node, principal: Principal, objects: Sequence[Any]) -> dic
             received_via=f"taxii:{principal.name}",
             require_signature=principal.is_peer,
             holder_org_id=node.org_id,
+            opener=node.opener,
         )
         for obj, result in zip(ordered, batch, strict=True):
             version = (

@@ -58,6 +58,9 @@ class IncidentInput:
     lang: str = ""
     tlp: str = "amber"
     release_to: tuple[str, ...] = ()
+    # "1": the recipients see who else receives the record; else each learns only
+    # that it does (a sealed release set, hoggar.sharing.sealed).
+    disclose_recipients: str = ""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> IncidentInput:
@@ -76,7 +79,11 @@ class IncidentInput:
 
     @classmethod
     def from_incident(
-        cls, obj: Mapping[str, Any], tlp: str | None, release_to: Sequence[str]
+        cls,
+        obj: Mapping[str, Any],
+        tlp: str | None,
+        release_to: Sequence[str],
+        disclosed: bool = False,
     ) -> IncidentInput:
         """The form of an existing incident, to edit it."""
         ext = (obj.get("extensions") or {}).get(INCIDENT_EXTENSION_ID) or {}
@@ -113,6 +120,7 @@ class IncidentInput:
             lang=text("narrative_lang") or str(obj.get("lang") or ""),
             tlp=tlp or "amber",
             release_to=tuple(release_to),
+            disclose_recipients="1" if disclosed else "",
         )
 
     def with_defaults(self, lang: str, codebook: Codebook | None = None) -> IncidentInput:

@@ -34,6 +34,7 @@ from hoggar.stix.authoring import (
     Sharing,
     change_sharing,
     create_object,
+    keyless_recipients,
     revoke_object,
     update_object,
 )
@@ -153,12 +154,23 @@ def member_ids(session: Session, node: Node) -> list[str]:
 def check(session: Session, node: Node, principal: Principal, inp: IncidentInput) -> Checked:
     place = place_of(session, principal, inp.location_ref, inp.lang or "en")
     groups = [g["id"] for g in visible_groups(session, principal)]
-    return check_input(inp, place=place, known_actors=groups, members=member_ids(session, node))
+    checked = check_input(inp, place=place, known_actors=groups, members=member_ids(session, node))
+    keyless = [] if inp.disclose_recipients else keyless_recipients(session, inp.release_to)
+    if keyless:
+        checked.add(
+            "release_to",
+            N_(
+                "The recipients cannot be hidden from each other: no key in the member "
+                "directory for {names}. Add their cards, or let the recipients see each other."
+            ),
+            names=", ".join(keyless),
+        )
+    return checked
 
 
 def _sharing(checked: Checked, inp: IncidentInput) -> Sharing:
     assert checked.tlp is not None
-    return Sharing(checked.tlp, frozenset(inp.release_to))
+    return Sharing(checked.tlp, frozenset(inp.release_to), disclose=inp.disclose_recipients == "1")
 
 
 def _link(
@@ -403,6 +415,7 @@ class IncidentView:
     tlp: str | None
     originator: str
     recipients: list[str] | None  # told to the originator only
+    recipients_disclosed: bool = True  # do the recipients see each other?
 
 
 def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
@@ -442,6 +455,7 @@ def view_incident(session: Session, principal: Principal, stix_id: str) -> Incid
         tlp=row.tlp,
         originator=row.originator_id,
         recipients=queries.recipients_of(session, principal, row),
+        recipients_disclosed=queries.recipients_disclosed(session, row),
     )
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from hoggar.kernel.ids import derived_id, is_id
+from hoggar.sharing.sealed import SEALED_PROPERTY, check_boxes
 
 # OASIS TLP 2.0 marking definitions (extension-definition--60a3c5c5…), and the STIX 2.1
 # §7.2.1.4 TLP 1.0 ones, which we read as their TLP 2.0 equivalents.
@@ -109,9 +110,14 @@ class ReleaseSet:
 
     creator: str
     members: frozenset[str]
+    # Sealed (hoggar.sharing.sealed): the marking does not list the members; `members`
+    # is what this node could open, the whole set only on the originator's and relays'.
+    sealed: bool = False
 
     @property
     def marking_id(self) -> str:
+        """The id of a disclosed set (a sealed set's needs its originator's key)."""
+        assert not self.sealed
         return derived_id("marking-definition", "release-set", self.creator, *sorted(self.members))
 
     def to_marking(self, created: str, names: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -131,13 +137,49 @@ class ReleaseSet:
         }
 
 
+def sealed_release_marking(
+    marking_id: str, creator: str, boxes: list[str], created: str
+) -> dict[str, Any]:
+    """A release-set marking whose members only their own boxes tell (sealed.seal)."""
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": marking_id,
+        "created": created,
+        "created_by_ref": creator,
+        "name": "Hoggar release set (recipients not disclosed)",
+        "extensions": {
+            RELEASE_SET_EXTENSION_ID: {
+                "extension_type": "property-extension",
+                SEALED_PROPERTY: boxes,
+            }
+        },
+    }
+
+
+def sealed_boxes(obj: Mapping[str, Any]) -> list[Any] | None:
+    """The sealed boxes of a sealed release-set marking, else None."""
+    ext = (obj.get("extensions") or {}).get(RELEASE_SET_EXTENSION_ID)
+    boxes = ext.get(SEALED_PROPERTY) if isinstance(ext, dict) else None
+    return boxes if isinstance(boxes, list) else None
+
+
 def release_set_of_marking(obj: Mapping[str, Any]) -> ReleaseSet | None:
-    """The release set a marking-definition declares, or None if it is not one."""
+    """The release set a marking-definition declares, or None if it is not one.
+
+    A sealed set comes back with no members: only the boxes a node can open tell
+    them (`hoggar.stix.store.ReleaseResolver`)."""
     if obj.get("type") != "marking-definition":
         return None
     ext = (obj.get("extensions") or {}).get(RELEASE_SET_EXTENSION_ID)
     if not isinstance(ext, dict):
         return None
+    if SEALED_PROPERTY in ext:
+        if "release_to" in ext:
+            raise ValueError(f"a release set has either release_to or {SEALED_PROPERTY}")
+        problem = check_boxes(ext[SEALED_PROPERTY])
+        if problem:
+            raise ValueError(problem)
     members = ext.get("release_to", [])
     if not isinstance(members, list) or not all(is_id(m, "identity") for m in members):
         raise ValueError("release_to must be a list of identity ids")
@@ -145,4 +187,4 @@ def release_set_of_marking(obj: Mapping[str, Any]) -> ReleaseSet | None:
     if not is_id(creator, "identity"):
         raise ValueError("a release-set marking needs created_by_ref (its originator)")
     assert isinstance(creator, str)
-    return ReleaseSet(creator=creator, members=frozenset(members))
+    return ReleaseSet(creator=creator, members=frozenset(members), sealed=SEALED_PROPERTY in ext)

@@ -7,7 +7,7 @@ same transaction. Only the originator issues new versions (DESIGN.md principle 1
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,9 +21,17 @@ from hoggar.kernel.errors import Conflict, Invalid, PermissionDenied, Problem
 from hoggar.kernel.ids import TYPE_RE, is_id, new_id
 from hoggar.kernel.jsonutil import load_object
 from hoggar.node.context import Node
-from hoggar.orgs.service import org_names
-from hoggar.sharing.markings import TLP, TLP2_IDS, TLP_BY_ID, ReleaseSet, parse_tlp
+from hoggar.orgs.service import list_orgs, org_names
+from hoggar.sharing.markings import (
+    TLP,
+    TLP2_IDS,
+    TLP_BY_ID,
+    ReleaseSet,
+    parse_tlp,
+    sealed_release_marking,
+)
 from hoggar.sharing.rule import Principal
+from hoggar.sharing.sealed import seal, sealed_marking_id
 from hoggar.stix.extensions import SIGNATURE_PROPERTY
 from hoggar.stix.models import ObjectVersion
 from hoggar.stix.queries import get_version_row
@@ -44,13 +52,15 @@ SERVER_PROPS = {
 
 @dataclass(frozen=True)
 class Sharing:
-    """What the originator chooses: a TLP level and who receives the record."""
+    """What the originator chooses: a TLP level, who receives the record, and whether
+    the recipients see each other (`disclose`; else a sealed set, hoggar.sharing.sealed)."""
 
     tlp: TLP
     release_to: frozenset[str]
+    disclose: bool = True
 
     @classmethod
-    def parse(cls, tlp: str, release_to: Sequence[str]) -> Sharing:
+    def parse(cls, tlp: str, release_to: Sequence[str], disclose: bool = True) -> Sharing:
         try:
             level = parse_tlp(tlp)
         except ValueError as exc:
@@ -61,7 +71,15 @@ class Sharing:
                 "Invalid sharing.",
                 [Problem("sharing/release_to", f"{bad[0]!r} is not an identity id")],
             )
-        return cls(level, frozenset(release_to))
+        return cls(level, frozenset(release_to), disclose)
+
+
+def _sharing_detail(sharing: Sharing) -> dict[str, Any]:
+    """What the audit log records of a sharing choice."""
+    detail: dict[str, Any] = {"tlp": sharing.tlp.value, "release_to": sorted(sharing.release_to)}
+    if sharing.release_to and not sharing.disclose:
+        detail["recipients_disclosed"] = False
+    return detail
 
 
 def preview_recipients(session: Session, node: Node, sharing: Sharing) -> list[dict[str, str]]:
@@ -87,11 +105,52 @@ def preview_recipients(session: Session, node: Node, sharing: Sharing) -> list[d
 def _ensure_release_marking(
     session: Session, node: Node, sharing: Sharing, resolver: ReleaseResolver
 ) -> str:
-    release = ReleaseSet(creator=node.org_id, members=sharing.release_to - {node.org_id})
+    members = sharing.release_to - {node.org_id}
+    if not sharing.disclose and members:
+        return _ensure_sealed_marking(session, node, members, resolver)
+    release = ReleaseSet(creator=node.org_id, members=members)
     marking_id = release.marking_id
     if resolver.resolve(marking_id) is None:
         marking = node.signer.sign(release.to_marking(format_stix(utcnow()), org_names(session)))
         _check(ingest_object(session, marking, node_org_id=node.org_id, resolver=resolver))
+    return marking_id
+
+
+def keyless_recipients(session: Session, members: Iterable[str]) -> list[str]:
+    """Names of the recipients a sealed set cannot be sealed to (no key in the directory)."""
+    orgs = {o.identity_id: o for o in list_orgs(session)}
+    return sorted(
+        orgs[m].name if m in orgs else m for m in members if not (m in orgs and orgs[m].public_key)
+    )
+
+
+def _ensure_sealed_marking(
+    session: Session, node: Node, members: frozenset[str], resolver: ReleaseResolver
+) -> str:
+    """A release set whose recipients do not learn of each other (sealed.seal)."""
+    marking_id = sealed_marking_id(node.org_id, members, node.signer.seed())
+    if resolver.resolve(marking_id) is not None:
+        return marking_id
+    keyless = keyless_recipients(session, members)
+    if keyless:
+        raise Invalid(
+            "Recipients cannot be hidden from each other.",
+            [
+                Problem(
+                    "sharing/disclose_recipients",
+                    f"no public key in the member directory for {', '.join(keyless)}: "
+                    "add its card (`hoggar org add`) or let the recipients see each other",
+                )
+            ],
+        )
+    orgs = {o.identity_id: o for o in list_orgs(session)}
+    keys = {m: str(orgs[m].public_key) for m in members} | {node.org_id: node.signer.public_b64}
+    relays = [m for m in members if orgs[m].kind == "joint-staff"]
+    boxes = seal(node.org_id, members, keys, relays)
+    marking = node.signer.sign(
+        sealed_release_marking(marking_id, node.org_id, boxes, format_stix(utcnow()))
+    )
+    _check(ingest_object(session, marking, node_org_id=node.org_id, resolver=resolver))
     return marking_id
 
 
@@ -138,7 +197,7 @@ def create_object(
             f"The id {stix_id} is already used; leave id out to get a new one.",
             [Problem("/id", "already used")],
         )
-    resolver = ReleaseResolver(session)
+    resolver = ReleaseResolver(session, node.opener)
     now = format_stix(utcnow())
     obj: dict[str, Any] = {
         "type": stix_type,
@@ -164,7 +223,7 @@ def create_object(
         org_id=node.org_id,
         action=Action.OBJECT_CREATE,
         target=stix_id,
-        detail={"tlp": sharing.tlp.value, "release_to": sorted(sharing.release_to)},
+        detail=_sharing_detail(sharing),
     )
     return load_object(_current_body(session, principal, stix_id))
 
@@ -201,7 +260,7 @@ def _new_version(
     changes: Mapping[str, Any],
     sharing: Sharing | None,
 ) -> tuple[dict[str, Any], bool]:
-    resolver = ReleaseResolver(session)
+    resolver = ReleaseResolver(session, node.opener)
     obj = {k: v for k, v in base.items() if k != SIGNATURE_PROPERTY}
     for key, value in changes.items():
         if value is None:
@@ -256,7 +315,7 @@ def update_object(
 def _audit_share(
     session: Session, node: Node, principal: Principal, stix_id: str, sharing: Sharing | None
 ) -> None:
-    detail = {"tlp": sharing.tlp.value, "release_to": sorted(sharing.release_to)} if sharing else {}
+    detail = _sharing_detail(sharing) if sharing else {}
     record(
         session,
         node.signer,

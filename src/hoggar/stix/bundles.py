@@ -122,6 +122,7 @@ def import_objects(
                 node_org_id=node.org_id,
                 received_via=source,
                 require_signature=require_signature,
+                opener=node.opener,
             )
             counts = Counter(r.outcome.value for r in batch)
             record(

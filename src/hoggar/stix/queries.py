@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from hoggar.kernel.errors import Invalid, Problem, not_found
 from hoggar.kernel.jsonutil import load_object
-from hoggar.sharing.markings import TLP_BY_ID, builtin_marking_object
+from hoggar.sharing.markings import TLP_BY_ID, builtin_marking_object, sealed_boxes
 from hoggar.sharing.rule import Principal, current_visible_to, visible_to
 from hoggar.stix import rollup
 from hoggar.stix.extensions import DEFINITIONS, HOGGAR_IDENTITY
@@ -422,6 +422,19 @@ def recipients_of(session: Session, principal: Principal, row: ObjectVersion) ->
     return sorted(
         session.scalars(select(VersionRelease.org_id).where(VersionRelease.version_pk == row.pk))
     )
+
+
+def recipients_disclosed(session: Session, row: ObjectVersion) -> bool:
+    """Whether the version's release set lets its recipients see each other (a sealed
+    set does not, hoggar.sharing.sealed); True for a record without recipients."""
+    if row.release_marking_id is None:
+        return True
+    body = session.scalar(
+        select(ObjectVersion.body).where(
+            ObjectVersion.stix_id == row.release_marking_id, ObjectVersion.is_current.is_(True)
+        )
+    )
+    return body is None or sealed_boxes(load_object(body)) is None
 
 
 def iter_export(

@@ -28,10 +28,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from hoggar.kernel.jsonutil import loads_strict
-from hoggar.sharing.markings import release_set_of_marking
 from hoggar.sharing.rule import Principal, may_read
-from hoggar.stix.models import MonthlyCount, ObjectVersion
+from hoggar.stix.models import MonthlyCount, ObjectVersion, VersionRelease
 
 if TYPE_CHECKING:
     from hoggar.stix.queries import ObjectFilter
@@ -67,27 +65,24 @@ def answers(flt: ObjectFilter, group_by: str | None = None) -> bool:
     )
 
 
-_RELEASE_SETS: dict[str, frozenset[str]] = {}  # marking id -> members (markings never change)
-
-
 def _release_sets(session: Session) -> dict[str, frozenset[str]]:
-    ids = session.scalars(
-        select(ObjectVersion.stix_id).where(
+    """Members of every release-set marking as this node knows them: the marking's own
+    release rows (for a sealed set, what this node could open)."""
+    rows = session.execute(
+        select(ObjectVersion.stix_id, VersionRelease.org_id)
+        .outerjoin(VersionRelease, VersionRelease.version_pk == ObjectVersion.pk)
+        .where(
             ObjectVersion.is_current.is_(True),
             ObjectVersion.stix_type == "marking-definition",
             ObjectVersion.release_marking_id == ObjectVersion.stix_id,
         )
     ).all()
-    missing = [i for i in ids if i not in _RELEASE_SETS]
-    if missing:
-        for stix_id, body in session.execute(
-            select(ObjectVersion.stix_id, ObjectVersion.body).where(
-                ObjectVersion.is_current.is_(True), ObjectVersion.stix_id.in_(missing)
-            )
-        ):
-            rs = release_set_of_marking(loads_strict(body))
-            _RELEASE_SETS[stix_id] = rs.members if rs else frozenset()
-    return {i: _RELEASE_SETS.get(i, frozenset()) for i in ids}
+    members: dict[str, set[str]] = {}
+    for stix_id, org_id in rows:
+        members.setdefault(stix_id, set())
+        if org_id is not None:
+            members[stix_id].add(org_id)
+    return {k: frozenset(v) for k, v in members.items()}
 
 
 def _readable(org_id: str, sets: Mapping[str, frozenset[str]]) -> ColumnElement[bool]:

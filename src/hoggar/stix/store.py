@@ -10,7 +10,7 @@ a rejected object leaves nothing behind.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, cast
 
@@ -22,8 +22,15 @@ from hoggar.kernel.clock import parse_stix, version_key
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.orgs.service import public_key_of
-from hoggar.sharing.markings import TLP_BY_ID, ReleaseSet, release_set_of_marking, strictest_tlp
+from hoggar.sharing.markings import (
+    TLP_BY_ID,
+    ReleaseSet,
+    release_set_of_marking,
+    sealed_boxes,
+    strictest_tlp,
+)
 from hoggar.sharing.rule import may_read
+from hoggar.sharing.sealed import Opener
 from hoggar.stix.clock import allocate_added_at, next_added_at
 from hoggar.stix.extensions import BUILTIN_IDS, SIGNATURE_PROPERTY
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion, VersionRelease
@@ -66,8 +73,9 @@ class IngestResult:
 class ReleaseResolver:
     """Looks up release-set markings, caching them for the length of an import."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, opener: Opener | None = None) -> None:
         self.session = session
+        self.opener = opener  # the node's key for sealed sets (hoggar.sharing.sealed)
         self.cache: dict[str, ReleaseSet | None] = {}
         self.keys: dict[str, str | None] = {}
 
@@ -78,13 +86,27 @@ class ReleaseResolver:
 
     def resolve(self, marking_id: str) -> ReleaseSet | None:
         if marking_id not in self.cache:
-            body = self.session.scalar(
-                select(ObjectVersion.body).where(
+            row = self.session.execute(
+                select(ObjectVersion.pk, ObjectVersion.body).where(
                     ObjectVersion.stix_id == marking_id, ObjectVersion.is_current.is_(True)
                 )
-            )
-            self.cache[marking_id] = release_set_of_marking(loads_strict(body)) if body else None
+            ).first()
+            rs = release_set_of_marking(loads_strict(row.body)) if row else None
+            if rs is not None and rs.sealed and row is not None:
+                # What this node opened when it stored the marking: its release rows.
+                members = self.session.scalars(
+                    select(VersionRelease.org_id).where(VersionRelease.version_pk == row.pk)
+                )
+                rs = replace(rs, members=frozenset(members))
+            self.cache[marking_id] = rs
         return self.cache[marking_id]
+
+    def opened(self, obj: Mapping[str, Any], rs: ReleaseSet) -> ReleaseSet:
+        """A sealed set being stored: its members are those this node can open."""
+        boxes = sealed_boxes(obj)
+        if not rs.sealed or boxes is None or self.opener is None:
+            return rs
+        return replace(rs, members=self.opener.members(boxes) - {rs.creator})
 
 
 def _version_key_of(obj: Mapping[str, Any]) -> str:
@@ -107,7 +129,7 @@ def _release_of(
     except ValueError as exc:
         return None, None, [Problem("/extensions", str(exc))]
     if own is not None:
-        return obj["id"], own, []
+        return obj["id"], resolver.opened(obj, own), []
     found: list[tuple[str, ReleaseSet]] = []
     for ref in obj.get("object_marking_refs") or []:
         if ref in TLP_BY_ID:
@@ -261,13 +283,14 @@ def ingest_object(
     resolver: ReleaseResolver | None = None,
     require_signature: bool = False,
     holder_org_id: str | None = None,
+    opener: Opener | None = None,
 ) -> IngestResult:
     """Store one object version inside a savepoint; never raises for bad input.
 
     With `holder_org_id`, an object that organization may not read is refused: a node
     never keeps what its own organization is not allowed to hold (federation input).
     """
-    resolver = resolver or ReleaseResolver(session)
+    resolver = resolver or ReleaseResolver(session, opener)
     p = prepare(
         session,
         obj,
@@ -335,6 +358,7 @@ def ingest_batch(
     resolver: ReleaseResolver | None = None,
     require_signature: bool = False,
     holder_org_id: str | None = None,
+    opener: Opener | None = None,
 ) -> list[IngestResult]:
     """Same outcome as `ingest_object` on each object in turn, with set-wise SQL.
 
@@ -342,7 +366,7 @@ def ingest_batch(
     rows written with multi-row statements. If the database refuses the batch (say a
     concurrent writer stored one of its versions first), it is redone object by object.
     """
-    resolver = resolver or ReleaseResolver(session)
+    resolver = resolver or ReleaseResolver(session, opener)
     kw: dict[str, Any] = {
         "node_org_id": node_org_id,
         "resolver": resolver,

@@ -207,7 +207,8 @@ def _check_common(obj: Mapping[str, Any], problems: list[Problem]) -> None:
             _check_refs(problems, f"/{key}", value)
     if "created_by_ref" in obj and not str(obj["created_by_ref"]).startswith("identity--"):
         problems.append(Problem("/created_by_ref", "must refer to an identity"))
-    for i, ref in enumerate(obj.get("object_marking_refs") or []):
+    markings = obj.get("object_marking_refs")
+    for i, ref in enumerate(markings if isinstance(markings, list) else []):
         if isinstance(ref, str) and not ref.startswith("marking-definition--"):
             problems.append(
                 Problem(f"/object_marking_refs/{i}", "must refer to a marking-definition")

@@ -215,7 +215,9 @@ def install(app: FastAPI) -> None:
                     if not _readable(node, viewer, stix_id)
                     else (RedirectResponse(f"/incidents/{stix_id}", status_code=303))
                 )
-        inp = IncidentInput.from_incident(view.incident, view.tlp, view.recipients or [])
+        inp = IncidentInput.from_incident(
+            view.incident, view.tlp, view.recipients or [], view.recipients_disclosed
+        )
         return _form_page(request, node, viewer, inp, {}, editing=view.incident)
 
     @app.post("/incidents/{stix_id}/edit", include_in_schema=False)

@@ -144,7 +144,9 @@ def aggregate(
 @router.post("/objects", status_code=201, summary="Create an object as your organization")
 def create_object(body: ObjectCreate, principal: Auth, node: NodeDep) -> dict[str, Any]:
     with node.db.transaction() as session:
-        sharing = authoring.Sharing.parse(body.sharing.tlp, body.sharing.release_to)
+        sharing = authoring.Sharing.parse(
+            body.sharing.tlp, body.sharing.release_to, body.sharing.disclose_recipients
+        )
         authoring.preview_recipients(session, node, sharing)
         return authoring.create_object(session, node, principal, body.object, sharing)
 
@@ -161,7 +163,9 @@ def update_object(
     with node.db.transaction() as session:
         sharing = None
         if body.sharing is not None:
-            sharing = authoring.Sharing.parse(body.sharing.tlp, body.sharing.release_to)
+            sharing = authoring.Sharing.parse(
+                body.sharing.tlp, body.sharing.release_to, body.sharing.disclose_recipients
+            )
             authoring.preview_recipients(session, node, sharing)
         return authoring.update_object(session, node, principal, stix_id, body.changes, sharing)
 
@@ -169,7 +173,7 @@ def update_object(
 @router.put("/objects/{stix_id}/sharing", summary="Change who receives an object")
 def change_sharing(stix_id: str, body: SharingIn, principal: Auth, node: NodeDep) -> dict[str, Any]:
     with node.db.transaction() as session:
-        sharing = authoring.Sharing.parse(body.tlp, body.release_to)
+        sharing = authoring.Sharing.parse(body.tlp, body.release_to, body.disclose_recipients)
         authoring.preview_recipients(session, node, sharing)
         return authoring.change_sharing(session, node, principal, stix_id, sharing)
 
