@@ -296,6 +296,7 @@ class OpinionInput:
     explanation: str = ""
     tlp: str = "amber"
     release_to: tuple[str, ...] = ()
+    disclose_recipients: bool = False
 
 
 def give_opinion(
@@ -328,7 +329,11 @@ def give_opinion(
     if inp.explanation:
         draft["explanation"] = inp.explanation[:5000]
     return create_object(
-        session, node, principal, draft, Sharing.parse(inp.tlp, sorted(recipients))
+        session,
+        node,
+        principal,
+        draft,
+        Sharing.parse(inp.tlp, sorted(recipients), inp.disclose_recipients),
     )
 
 
@@ -348,7 +353,11 @@ def add_note(
     recipients = frozenset({*sharing.release_to, str(incident.get("created_by_ref"))})
     draft = {"type": "note", "content": content[:20000], "object_refs": [incident_id]}
     return create_object(
-        session, node, principal, draft, Sharing(sharing.tlp, recipients - {node.org_id})
+        session,
+        node,
+        principal,
+        draft,
+        Sharing(sharing.tlp, recipients - {node.org_id}, sharing.disclose),
     )
 
 

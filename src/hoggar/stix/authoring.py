@@ -134,7 +134,8 @@ def _ensure_sealed_marking(
     keyless = keyless_recipients(session, members)
     if keyless:
         raise Invalid(
-            "Recipients cannot be hidden from each other.",
+            "Recipients cannot be hidden from each other: no key in the member directory "
+            f"for {', '.join(keyless)}.",
             [
                 Problem(
                     "sharing/disclose_recipients",

@@ -263,6 +263,7 @@ def install(app: FastAPI) -> None:
                 explanation=str(form.get("explanation", "")).strip(),
                 tlp=str(form.get("tlp", "amber")),
                 release_to=tuple(str(v) for v in form.getlist("release_to")),
+                disclose_recipients=form.get("disclose_recipients") == "1",
             )
             service.give_opinion(session, node, viewer.principal, stix_id, inp)
 
@@ -272,7 +273,9 @@ def install(app: FastAPI) -> None:
     async def note(request: Request, stix_id: str) -> Response:
         def write(session: Session, node: Node, viewer: Viewer, form: FormData) -> None:
             release = tuple(str(v) for v in form.getlist("release_to"))
-            sharing = Sharing.parse(str(form.get("tlp", "amber")), release)
+            sharing = Sharing.parse(
+                str(form.get("tlp", "amber")), release, form.get("disclose_recipients") == "1"
+            )
             content = str(form.get("content", "")).strip()
             service.add_note(session, node, viewer.principal, stix_id, content, sharing)
 
