@@ -15,6 +15,8 @@ from hoggar.audit.models import AuditEntry
 from hoggar.federation import offline, sync
 from hoggar.federation.peers import get_peer, peer_status
 from hoggar.kernel.errors import Conflict
+from hoggar.node.secrets import open_secret
+from hoggar.node.service import open_node
 from hoggar.sharing.rule import Principal
 from hoggar.stix import queries
 from hoggar.stix.models import ObjectVersion
@@ -98,6 +100,35 @@ def test_sync_twice_stores_each_version_once_and_resumes_from_cursor(
     assert status["pull_cursor"] is not None and status["objects_received"] >= 14
 
 
+def test_peer_tokens_are_stored_sealed_and_clear_ones_sealed_on_opening(
+    members: dict[str, Member],
+) -> None:
+    """The token a node presents to its peer opens the peer's node: the database holds
+    it only sealed under the node's key file; one stored in clear (before sealing) is
+    sealed when the node next opens, and sync goes on working throughout."""
+    dz, js = members["DZ"], members["JS"]
+    link(js, dz)
+    with js.node.db.session() as session:
+        stored = str(get_peer(session, "dz").outbound_token)
+    token = open_secret(js.node.signer, stored)
+    assert stored.startswith("sealed:v1:") and token and token not in stored
+    assert sync.sync_peer(js.node, "dz").ok
+    with js.node.db.transaction() as session:
+        get_peer(session, "dz").outbound_token = token  # as a node before sealing kept it
+    assert sync.sync_peer(js.node, "dz").ok  # still read meanwhile
+    reopened = open_node(js.node.settings)
+    try:
+        with reopened.db.session() as session:
+            again = str(get_peer(session, "dz").outbound_token)
+        assert again.startswith("sealed:v1:") and token not in again
+        assert open_secret(reopened.signer, again) == token
+        assert sync.sync_peer(reopened, "dz").ok
+        with pytest.raises(ValueError, match="does not open with this node's key"):
+            open_secret(dz.node.signer, again)  # another key (a replaced key file)
+    finally:
+        reopened.close()
+
+
 def test_sync_status_records_failure_and_recovery(members: dict[str, Member]) -> None:
     dz, js = members["DZ"], members["JS"]
     link(js, dz)
@@ -130,7 +161,9 @@ def _post_as_peer(sender: Member, receiver: Member, objects: list[dict]) -> dict
 
     link(sender, receiver)
     with sender.node.db.session() as session:
-        token = get_peer(session, receiver.code.lower()).outbound_token
+        token = open_secret(
+            sender.node.signer, get_peer(session, receiver.code.lower()).outbound_token
+        )
     from hoggar.federation.taxii import collection_id
 
     r = httpx.post(

@@ -166,9 +166,10 @@ def test_recipients_learn_nothing_of_each_other_across_nodes(
 
 def _peer_token(m: Member, peer: str) -> str:
     from hoggar.federation.peers import get_peer
+    from hoggar.node.secrets import open_secret
 
     with m.node.db.session() as session:
-        token = get_peer(session, peer).outbound_token
+        token = open_secret(m.node.signer, get_peer(session, peer).outbound_token)
     assert token
     return str(token)
 

@@ -27,6 +27,7 @@ from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal, Role
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_feed, read_file
+from hoggar.sources.egress import ALLOW_ENV
 from hoggar.sources.models import Article, Draft
 from hoggar.stix import queries
 from incident_kit import analyst
@@ -178,6 +179,11 @@ class _Feeds(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.hits.append((self.path, self.headers.get("If-None-Match")))
+        if self.path.startswith("/redirect/"):  # to the address after /redirect/
+            self.send_response(302)
+            self.send_header("Location", "http://" + self.path.removeprefix("/redirect/"))
+            self.end_headers()
+            return
         body = self.bodies.get(self.path)
         if body is None:
             self.send_response(503)
@@ -201,7 +207,9 @@ class _Feeds(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def feed_server() -> Iterator[str]:
+def feed_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A feed server on 127.0.0.1, which the operator allowed (HOGGAR_FEEDS_ALLOW_NETWORKS)."""
+    monkeypatch.setenv(ALLOW_ENV, "127.0.0.1/32")
     _Feeds.bodies = {"/rss": RSS, "/atom": ATOM, "/broken": "<html>not a feed"}
     _Feeds.hits = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Feeds)
@@ -264,6 +272,45 @@ def test_feeds_are_read_once_each_entry_and_conditionally(node: Node, feed_serve
     with node.db.transaction() as session:
         mirror = service.add_feed(session, node, admin, f"{feed_server}/rss2", "Mirror")
     assert service.fetch_feed(node, analyst(node), mirror.id).duplicates == 2
+
+
+def test_feeds_reach_only_public_or_allowed_addresses(
+    node: Node, feed_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The node connects only where it is allowed, checked on the resolved address of
+    every connection, redirects included; refusals are recorded, nothing is stored."""
+    admin = Principal(org_id=node.org_id, name="admin", role=Role.ADMIN)
+    port = feed_server.rsplit(":", 1)[1]
+    for url, kind in (
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://10.0.0.7/rss", "private"),
+        ("http://[::1]:8080/rss", "loopback"),
+        ("http://127.0.0.5:5432/", "loopback"),
+    ):
+        with node.db.transaction() as session, pytest.raises(Invalid) as refused:
+            service.add_feed(session, node, admin, url)
+        assert kind in refused.value.problems[0].message
+    with node.db.transaction() as session:
+        allowed = service.add_feed(session, node, admin, f"{feed_server}/rss", "Sahel Info")
+        # An allowed server redirecting to a loopback address outside the allowed /32.
+        bounce = service.add_feed(
+            session, node, admin, f"{feed_server}/redirect/127.0.0.2:{port}/rss", "Bounce"
+        )
+        named = service.add_feed(session, node, admin, f"http://localhost:{port}/rss", "Name")
+    run = service.fetch_feed(node, analyst(node), bounce.id)
+    assert run.new == 0 and run.error and "127.0.0.2 is a loopback address" in run.error
+    assert _Feeds.hits[-1][0].startswith("/redirect/")  # the second hop never happened
+    # A name is checked where it resolves, at every fetch: every address it resolves
+    # to must be allowed (localhost may also resolve to ::1).
+    monkeypatch.setenv(ALLOW_ENV, "127.0.0.1/32,::1/128")
+    assert service.fetch_feed(node, analyst(node), named.id).new == 2
+    monkeypatch.setenv(ALLOW_ENV, "")  # the operator withdraws the allowance
+    run = service.fetch_feed(node, analyst(node), allowed.id)
+    assert run.error and "127.0.0.1 is a loopback address" in run.error
+    with node.db.session() as session:
+        assert session.query(Article).count() == 2
+        feeds = {f.name: f for f in service.list_feeds(session)}
+        assert "loopback" in str(feeds["Bounce"].last_error)
 
 
 def test_a_feed_that_is_not_a_feed_is_refused() -> None:

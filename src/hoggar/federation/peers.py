@@ -15,6 +15,7 @@ from hoggar.federation.models import Peer
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, NotFound, Problem
 from hoggar.node.context import Node
+from hoggar.node.secrets import seal_secret
 from hoggar.node.service import add_member
 
 
@@ -77,7 +78,8 @@ def add_peer(
         session.add(peer)
     peer.org_id = org.identity_id
     peer.url = _normalise(url) if url else peer.url
-    peer.outbound_token = outbound_token or peer.outbound_token
+    if outbound_token:
+        peer.outbound_token = seal_secret(node.signer, outbound_token)
     peer.push_enabled, peer.pull_enabled = push, pull
     _, token = create_peer_account(
         session, node, username=f"peer-{name}", org_id=org.identity_id, actor=actor
@@ -115,7 +117,7 @@ def set_peer(
     if url is not None:
         peer.url = _normalise(url)
     if outbound_token is not None:
-        peer.outbound_token = outbound_token
+        peer.outbound_token = seal_secret(node.signer, outbound_token) if outbound_token else None
     if push is not None:
         peer.push_enabled = push
     if pull is not None:

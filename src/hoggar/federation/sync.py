@@ -26,6 +26,7 @@ from hoggar.federation.taxii import TAXII_MEDIA, format_added
 from hoggar.kernel.clock import parse_stix, utcnow
 from hoggar.kernel.errors import PeerFailure
 from hoggar.node.context import Node
+from hoggar.node.secrets import open_secret
 from hoggar.sharing.rule import Principal, Role, current_visible_to
 from hoggar.stix.bundles import ingest_order, record_rejection
 from hoggar.stix.models import ObjectVersion
@@ -51,8 +52,9 @@ class SyncReport:
         return not self.errors
 
 
-def _client(peer: Peer, transport: httpx.BaseTransport | None) -> httpx.Client:
-    if not peer.url or not peer.outbound_token:
+def _client(node: Node, peer: Peer, transport: httpx.BaseTransport | None) -> httpx.Client:
+    token = open_secret(node.signer, peer.outbound_token)
+    if not peer.url or not token:
         raise PeerFailure(
             f"Peer {peer.name!r} has no URL or token; set them with `hoggar peer set`."
         )
@@ -62,7 +64,7 @@ def _client(peer: Peer, transport: httpx.BaseTransport | None) -> httpx.Client:
         transport=transport,
         headers={
             "Accept": TAXII_MEDIA,
-            "Authorization": f"Bearer {peer.outbound_token}",
+            "Authorization": f"Bearer {token}",
             "Accept-Encoding": "zstd, gzip",
             "User-Agent": f"hoggar/{__version__}",
         },
@@ -106,7 +108,7 @@ def pull(
     with node.db.session() as session:
         peer = get_peer(session, peer_name)
     report = SyncReport(peer_name)
-    with _client(peer, transport) as client:
+    with _client(node, peer, transport) as client:
         base = _collection_url(client)
         params: dict[str, Any] = {"match[version]": "all", "limit": page_size}
         if peer.pull_cursor:
@@ -181,7 +183,7 @@ def push(
         peer = get_peer(session, peer_name)
     report = SyncReport(peer_name)
     principal = Principal(org_id=peer.org_id, name=f"peer:{peer_name}", role=Role.PEER, kind="peer")
-    with _client(peer, transport) as client:
+    with _client(node, peer, transport) as client:
         base = _collection_url(client)
         cursor = (parse_stix(peer.push_cursor), 0) if peer.push_cursor else None
         while True:

@@ -19,6 +19,7 @@ from hoggar.kernel.ids import new_id
 from hoggar.kernel.settings import Settings
 from hoggar.node.context import Node
 from hoggar.node.migrate import upgrade
+from hoggar.node.secrets import seal_clear_peer_tokens
 from hoggar.orgs.models import Organization
 from hoggar.orgs.service import get_setting, list_orgs, set_setting, upsert_org
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
@@ -179,6 +180,9 @@ def open_node(settings: Settings, *, migrate: bool = True) -> Node:
         db.dispose()
         raise NotInitialised(f"The node's signing key is missing: {settings.signing_key_path}")
     signer = Signer(load_private_key(settings.signing_key_path))
+    if migrate:
+        with db.transaction() as session:
+            seal_clear_peer_tokens(session, signer)
     return Node(settings=settings, db=db, signer=signer, org_id=org_id, org_name=name)
 
 

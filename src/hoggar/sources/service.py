@@ -35,6 +35,7 @@ from hoggar.node.context import Node
 from hoggar.sharing.markings import TLP
 from hoggar.sharing.rule import Principal
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_feed
+from hoggar.sources.egress import allowed_networks, guarded_client, refusal
 from hoggar.sources.models import Article, Draft, Feed
 from hoggar.stix import queries
 from hoggar.stix.authoring import Sharing, create_object, update_object
@@ -196,13 +197,22 @@ def add_feed(
     lang: str | None = None,
     interval_s: int = 900,
 ) -> Feed:
-    """Configure a feed. Administrators only: the node will fetch whatever address is
-    given, from inside the network it runs in."""
+    """Configure a feed. Administrators only; the node connects only to public
+    addresses, or networks the operator allowed (hoggar.sources.egress)."""
     if not principal.is_admin or principal.org_id != node.org_id:
         raise PermissionDenied("Only an administrator may configure feeds.")
     problems = []
     if not url.startswith(("http://", "https://")):
         problems.append(Problem("url", "an http:// or https:// address"))
+    else:
+        host = httpx.URL(url).host
+        literal = "127.0.0.1" if host == "localhost" else host
+        try:
+            problem = refusal(literal, allowed_networks())
+        except ValueError:  # a name: checked when it is resolved, at every fetch
+            problem = None
+        if problem:
+            problems.append(Problem("url", problem))
     if reliability not in GRADES:
         problems.append(Problem("reliability", "a source reliability grade from A to F"))
     if interval_s < 60:
@@ -269,7 +279,7 @@ def fetch_feed(
             raise NotFound("No such feed.")
         session.expunge(feed)
     run = FeedRun(feed.id, feed.url)
-    own = client or httpx.Client()
+    own = client or guarded_client()
     try:
         response = _download(feed, own)
         if response.status_code == 304:

@@ -1,0 +1,56 @@
+"""Secrets the node keeps in its database, encrypted under a key only its key file gives.
+
+The tokens this node presents to its peers (`peers.outbound_token`) open another
+state's node: a copy of the database alone (a dump, a replica, a stolen backup of the
+database without the key directory, a read through SQL) must not hand them over. They
+are stored as `sealed:v1:` + XSalsa20-Poly1305 (libsodium secretbox) under a key
+derived from the node's Ed25519 seed, which lives in the data directory's key file
+(mode 600), not in the database. Tokens stored in clear before are sealed when the
+node opens (`seal_clear_peer_tokens`) and still read meanwhile.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from nacl.exceptions import CryptoError
+from nacl.secret import SecretBox
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hoggar.stix.signing import Signer
+
+PREFIX = "sealed:v1:"
+
+
+def _box(signer: Signer) -> SecretBox:
+    return SecretBox(hashlib.sha256(b"hoggar database secrets\x00" + signer.seed()).digest())
+
+
+def seal_secret(signer: Signer, value: str) -> str:
+    return PREFIX + base64.b64encode(_box(signer).encrypt(value.encode())).decode()
+
+
+def open_secret(signer: Signer, stored: str | None) -> str | None:
+    """The secret, from its sealed form (or as stored, if it predates sealing)."""
+    if not stored or not stored.startswith(PREFIX):
+        return stored or None
+    try:
+        return _box(signer).decrypt(base64.b64decode(stored.removeprefix(PREFIX))).decode()
+    except (CryptoError, ValueError) as exc:
+        raise ValueError(
+            "a stored secret does not open with this node's key (was the key replaced?)"
+        ) from exc
+
+
+def seal_clear_peer_tokens(session: Session, signer: Signer) -> int:
+    """Seal the peer tokens still stored in clear; returns how many."""
+    from hoggar.federation.models import Peer
+
+    sealed = 0
+    for peer in session.scalars(select(Peer).where(Peer.outbound_token.is_not(None))):
+        if peer.outbound_token and not peer.outbound_token.startswith(PREFIX):
+            peer.outbound_token = seal_secret(signer, peer.outbound_token)
+            sealed += 1
+    return sealed
