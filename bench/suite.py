@@ -71,6 +71,11 @@ sys.path.insert(0, str(HERE))
 PASSWORD = "bench-password-2026"
 PG_DSN = os.environ.get("HOGGAR_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 TAXII = "application/taxii+json;version=2.1"
+MEDALLION_CID = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+PARTNERS = [
+    ("identity--5b0e2f3c-7d1a-4e8b-9c6f-2a4d8e1b3c70", "Mali", "ML"),
+    ("identity--6c1f3a4d-8e2b-4f9c-ad70-3b5e9f2c4d81", "Niger", "NE"),
+]
 OBJECTS_PER_INCIDENT = 1.77  # the scenario writes ~0.77 relationships per incident
 SEARCHES = ["Tamanrasset", "تمنراست", "Tombouctou", "تمبكتو", "Kidal", "كيدال", "Agadez"]
 SEARCHES += ["Niamey", "Menaka", "Gao", "Djibo", "انجامينا"]
@@ -217,14 +222,21 @@ def post_envelopes(
         "objects": len(objects),
         "objects_per_s": round(len(objects) / spent, 1),
         "envelope": timings(times),
+        "first_envelope_ms": round(times[0] * 1000, 1) if times else 0.0,
+        "last_envelope_ms": round(times[-1] * 1000, 1) if times else 0.0,
     }
 
 
 def walk_pages(
-    client: httpx.Client, url: str, pages: int, params: dict[str, Any] | None = None
+    client: httpx.Client,
+    url: str,
+    pages: int,
+    params: dict[str, Any] | None = None,
+    limit: int = 1000,
 ) -> tuple[int, list[float]]:
+    """Read up to `pages` pages of `limit` objects; (objects seen, seconds per page)."""
     headers = {"Accept": TAXII}
-    query: dict[str, Any] = {"limit": 1000, **(params or {})}
+    query: dict[str, Any] = {"limit": limit, **(params or {})}
     seen, times = 0, []
     while len(times) < pages:
         t = time.perf_counter()
@@ -235,7 +247,7 @@ def walk_pages(
         seen += len(body.get("objects", []))
         if not body.get("more") or not body.get("next"):
             break
-        query = {"limit": 1000, "next": body["next"], **(params or {})}
+        query = {"limit": limit, "next": body["next"], **(params or {})}
     return seen, times
 
 
@@ -465,12 +477,11 @@ def run_cell(backend: str, size: int, post: int, seed: int) -> dict[str, Any]:
 # --- medallion ----------------------------------------------------------------------------
 
 
-def _medallion_server(port: int, stored: list[dict[str, Any]], tmp: str) -> None:
+def medallion_server(port: int, stored: list[dict[str, Any]], tmp: str) -> None:
     """medallion 3.0.0 on its memory backend, its collection holding `stored` already."""
     import logging
 
     from medallion import application_instance, register_blueprints, set_config
-    from taxii_bench import MEDALLION_CID
     from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -526,7 +537,6 @@ def run_medallion(
     """The TAXII workload against medallion holding `stored` objects of the same
     scenario as Hoggar's store: POST the signed incidents (for at most `budget`
     seconds), then read pages of 1,000 (each allowed `budget` seconds)."""
-    from taxii_bench import MEDALLION_CID, PARTNERS
 
     from hoggar.kernel.ids import new_id
     from hoggar.kernel.settings import load_settings
@@ -549,7 +559,7 @@ def run_medallion(
         )
         port = free_port()
         started = time.perf_counter()
-        _medallion_server(port, preload, tmp)
+        medallion_server(port, preload, tmp)
         load_s = time.perf_counter() - started
         del preload
         url = f"http://127.0.0.1:{port}/api1/collections/{MEDALLION_CID}/objects/"

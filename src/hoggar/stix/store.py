@@ -441,6 +441,7 @@ def _write_batch(
     received_via: str,
 ) -> None:
     known = _known_versions(session, sorted({p.stix_id for _, p in prepared}))
+    stored_before = set(known)  # ids with rows already (index and links to replace)
     new: dict[tuple[str, str], Prepared] = {}  # versions accepted earlier in this batch
     accepted: list[list[Any]] = []  # [index, prepared, outcome, is_current]
     demoted: list[int] = []
@@ -472,7 +473,7 @@ def _write_batch(
             k.current_revoked = p.obj.get("revoked") is True
         accepted.append(entry)
     if accepted:
-        _insert_versions(session, accepted, demoted, results, received_via)
+        _insert_versions(session, accepted, demoted, results, received_via, stored_before)
 
 
 def _insert_versions(
@@ -481,6 +482,7 @@ def _insert_versions(
     demoted: list[int],
     results: list[IngestResult | None],
     received_via: str,
+    stored_before: set[str],
 ) -> None:
     added = allocate_added_at(session, len(accepted))
     pks = _allocate_pks(session, len(accepted))
@@ -510,8 +512,9 @@ def _insert_versions(
     currents = [(pk, p) for pk, (_, p, _, cur) in zip(pks, accepted, strict=True) if cur]
     if currents:
         ids = [p.stix_id for _, p in currents]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        replaced = [i for i in ids if i in stored_before]  # a new id has no rows yet
+        for start in range(0, len(replaced), 500):
+            chunk = replaced[start : start + 500]
             session.execute(delete(ObjectLink).where(ObjectLink.stix_id.in_(chunk)))
             session.execute(delete(ObjectIndex).where(ObjectIndex.stix_id.in_(chunk)))
         session.execute(
