@@ -308,3 +308,79 @@ def test_assessment_sums_seizures_regions_and_civilians_from_the_index(node: Nod
     assert not import_objects(node, [extra], principal=system_principal(node), source="t").rejected
     with node.db.session() as session:
         assert session.scalar(select(func.sum(MonthlyCount.n))) == 5
+
+
+def test_the_database_sums_equal_the_incident_rows_for_every_reader(node: Node) -> None:
+    """The assessment sums in SQL (`incident_groups`); situation reports fold the rows
+    they list (`incident_facts`). Random incidents of every theme, with regions, places,
+    seizures, civilian deaths said or not, duplicates and release sets: both give the
+    same figures for every reader, theme and period."""
+    import random
+
+    from factories import release_marking, shared
+    from hoggar.reports.assessment import THEMES, _figures, _filter, _grouped_figures
+    from hoggar.stix import queries
+
+    rng = random.Random(20261202)
+    readers = [node.org_id, MALI, NIGER]
+    subs = sorted({s for v in THEMES.values() for s in v})
+    book = {
+        "arms_seizure": ("strategic_development", [("kalashnikov rifles", "units")]),
+        "drug_seizure": ("strategic_development", [("cannabis resin", "kg"), ("cocaine", "kg")]),
+    }
+    markings, objects = {}, []
+    for _ in range(260):
+        originator = rng.choice(readers)
+        members = frozenset(rng.sample([r for r in readers if r != originator], rng.randint(0, 2)))
+        markings.setdefault((originator, members), release_marking(originator, set(members)))
+        sub = rng.choice(subs)
+        if sub in book:
+            event_type = book[sub][0]
+        elif sub in THEMES["civilian-harm"]:
+            event_type = "violence_against_civilians"
+        else:
+            event_type = "battle"
+        day, hour = rng.randrange(0, 120), rng.randrange(24)
+        ext: dict[str, Any] = {
+            "event_type": event_type,
+            "sub_type": sub,
+            "start_time": f"2026-{8 + day // 30:02d}-{1 + day % 28:02d}T{hour:02d}:00:00.000Z",
+            "country": rng.choice(["ML", "NE", "DZ"]),
+            "killed": rng.choice([0, 1, 3, 7]),
+            "wounded": rng.choice([0, 2]),
+            "kidnapped": rng.choice([0, 0, 4]),
+            "released": rng.choice([0, 0, 1]),
+        }
+        if rng.random() < 0.5:
+            ext["admin1"] = rng.choice(["Kidal", "Gao", "Tamanrasset", "Agadez"])
+        if rng.random() < 0.8:
+            ext["latitude"] = round(rng.uniform(12, 24), rng.choice([1, 3, 5]))
+            ext["longitude"] = round(rng.uniform(-5, 12), rng.choice([1, 3, 5]))
+        if event_type == "violence_against_civilians" and rng.random() < 0.5:
+            ext["civilians_killed"] = rng.randint(0, ext["killed"])
+        if sub in book:
+            ext["seized"] = [
+                {"item": item, "unit": unit, "quantity": rng.choice([1, 2.5, 40, 0.3])}
+                for item, unit in rng.sample(book[sub][1], 1)
+            ]
+        objects.append(incident(originator, markings=shared(originator, set(members)), **ext))
+    report = import_objects(
+        node, [*markings.values(), *objects], principal=system_principal(node), source="t"
+    )
+    assert not report.rejected, report.rejected[0].message
+    compared = 0
+    with node.db.session() as session:
+        for org in readers:
+            reader = Principal(org_id=org, name="r", role=Role.ANALYST)
+            for period in (
+                Period(date(2026, 8, 1), date(2026, 9, 30)),
+                Period(date(2026, 9, 15), date(2026, 11, 30)),
+            ):
+                flt = _filter(period, subs, ())
+                groups = queries.incident_groups(session, reader, flt)
+                rows = queries.incident_facts(session, reader, flt)
+                for theme, theme_subs in THEMES.items():
+                    by_rows = _figures([r for r in rows if r.sub_type in theme_subs])
+                    assert _grouped_figures(groups, theme_subs) == by_rows, (org, theme)
+                    compared += by_rows.values["incidents"]
+    assert compared > 300

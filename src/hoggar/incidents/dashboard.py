@@ -59,7 +59,7 @@ def dashboard(
         partners=partners,
         partners_more=more,
         partners_since=since,
-        partner_incidents=queries.list_objects(
+        partner_incidents=queries.newest_added(
             session, principal, replace(shared, types=("incident",)), limit=8
-        ).items,
+        ),
     )

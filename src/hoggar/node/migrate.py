@@ -43,8 +43,11 @@ def head_revision() -> str | None:
 def _modelled(name: str | None, type_: str, parent_names: object) -> bool:
     """Search structures made by migration 0005 outside the models: the FTS5 table and
     its shadow tables on SQLite; the stored search_vector column and its GIN index on
-    PostgreSQL (migration 0008)."""
-    return not (name or "").startswith(("stix_fts", "ix_stix_index_fts", "search_vector"))
+    PostgreSQL (migration 0008); the covering index of incident facts, whose columns
+    differ by engine (migration 0014)."""
+    return not (name or "").startswith(
+        ("stix_fts", "ix_stix_index_fts", "search_vector", "ix_stix_index_facts")
+    )
 
 
 def drift(engine: Engine) -> list[object]:

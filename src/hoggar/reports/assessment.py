@@ -107,16 +107,14 @@ class Assessment:
     themes: list[ThemeResult]
 
 
-def _rows(
-    session: Session,
-    principal: Principal,
+def _filter(
     period: Period,
     sub_types: Sequence[str],
     countries: Sequence[str],
     also_readable_by: str | None = None,
-) -> list[Any]:
+) -> queries.ObjectFilter:
     lo, hi = period.bounds()
-    flt = queries.ObjectFilter(
+    return queries.ObjectFilter(
         types=("incident",),
         sub_types=tuple(sub_types),
         countries=tuple(countries),
@@ -125,11 +123,23 @@ def _rows(
         fused_once=True,
         also_readable_by=also_readable_by,
     )
-    return queries.incident_facts(session, principal, flt)
+
+
+def _centres(cells: set[tuple[int, int]]) -> list[tuple[float, float]]:
+    """Map points: the centre of each map cell (`queries.map_cell`) holding incidents."""
+    step = 1 / queries.CELLS_PER_DEGREE
+    return [((y + 0.5) * step - 90, (x + 0.5) * step - 180) for y, x in sorted(cells)]
+
+
+def _add_seized(out: Figures, seized: str | None) -> None:
+    for item, unit, quantity in json.loads(seized) if seized else ():
+        out.seized[(item, unit)] += quantity
 
 
 def _figures(rows: Sequence[Any]) -> Figures:
+    """A theme's figures from its incident rows (`queries.incident_facts`)."""
     out = Figures()
+    cells: set[tuple[int, int]] = set()
     for r in rows:
         civilians = r.civilians_killed
         if civilians is None:
@@ -149,9 +159,31 @@ def _figures(rows: Sequence[Any]) -> Figures:
         if r.admin1:
             out.by_region[(r.country or "??", r.admin1)] += 1
         if r.lat is not None and r.lon is not None:
-            out.points.append((r.lat, r.lon))
-        for item, unit, quantity in json.loads(r.seized) if r.seized else ():
-            out.seized[(item, unit)] += quantity
+            cells.add(queries.map_cell(r.lat, r.lon))
+        _add_seized(out, r.seized)
+    out.points = _centres(cells)
+    return out
+
+
+def _grouped_figures(groups: queries.IncidentGroups, sub_types: Sequence[str]) -> Figures:
+    """The same figures from sums made by the database (`queries.incident_groups`)."""
+    subs = set(sub_types)
+    out = Figures()
+    for sub, country, month, sums in groups.sums:
+        if sub not in subs:
+            continue
+        values = dict(zip(MEASURES, sums, strict=True))
+        out.values.update(values)
+        out.by_country[country or "??"].update(values)
+        if month:
+            out.by_month[month] += sums[0]
+    for sub, country, admin1, n in groups.regions:
+        if sub in subs:
+            out.by_region[(country or "??", admin1)] += n
+    out.points = _centres({(y, x) for sub, y, x in groups.places if sub in subs})
+    for sub, seized in groups.seized:
+        if sub in subs:
+            _add_seized(out, seized)
     return out
 
 
@@ -179,17 +211,24 @@ def assess(
 
     `current_rows`: the period's incidents already read with the same filter (every
     sub-type), as a situation report has them; the themes then take theirs from it."""
+    chosen = list(themes or THEMES)
+    every = sorted({s for t in chosen for s in THEMES[t]})
+
+    def grouped(p: Period) -> queries.IncidentGroups:
+        flt = _filter(p, every, countries, also_readable_by)
+        return queries.incident_groups(session, principal, flt)
+
+    now = grouped(period) if current_rows is None else None
+    before = grouped(period.previous())
     results = []
-    for theme in themes or THEMES:
+    for theme in chosen:
         subs = THEMES[theme]
         if current_rows is not None:
-            rows = [r for r in current_rows if r.sub_type in subs]
+            current = _figures([r for r in current_rows if r.sub_type in subs])
         else:
-            rows = _rows(session, principal, period, subs, countries, also_readable_by)
-        current = _figures(rows)
-        previous = _figures(
-            _rows(session, principal, period.previous(), subs, countries, also_readable_by)
-        )
+            assert now is not None
+            current = _grouped_figures(now, subs)
+        previous = _grouped_figures(before, subs)
         links = {"current": _query(subs, period), "previous": _query(subs, period.previous())}
         links.update({f"country:{c}": _query(subs, period, c) for c in current.by_country})
         results.append(ThemeResult(theme, current, previous, links))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import aliased
@@ -58,10 +59,18 @@ def visible_to(
     principal: Principal, version: type[ObjectVersion] = ObjectVersion
 ) -> ColumnElement[bool]:
     """The rule as a SQL condition on one object-version row (alias-aware)."""
+    return visible_columns(principal, version.originator_id, version.pk)
+
+
+def visible_columns(
+    principal: Principal, originator_id: ColumnElement[str] | Any, version_pk: Any
+) -> ColumnElement[bool]:
+    """The same rule over any row naming a version's originator and key (the index row
+    of the current version, say), so the database need not read the version row."""
     org = principal.org_id
     return or_(
-        version.originator_id == org,
-        exists().where(VersionRelease.version_pk == version.pk, VersionRelease.org_id == org),
+        originator_id == org,
+        exists().where(VersionRelease.version_pk == version_pk, VersionRelease.org_id == org),
     )
 
 
