@@ -402,6 +402,7 @@ def run_cell(backend: str, size: int, post: int, seed: int) -> dict[str, Any]:
     from hoggar.federation.models import Peer
     from hoggar.federation.taxii import collection_id, format_added
     from hoggar.kernel.ids import new_id
+    from hoggar.node.secrets import open_secret
     from hoggar.stix.models import ObjectVersion
 
     cell: dict[str, Any] = {"backend": backend, "size": size}
@@ -442,7 +443,8 @@ def run_cell(backend: str, size: int, post: int, seed: int) -> dict[str, Any]:
             dz.close()
             ml = nodes[1].open()
             with ml.db.session() as session:
-                peer_token = session.query(Peer).filter_by(name="dz").one().outbound_token
+                stored = session.query(Peer).filter_by(name="dz").one().outbound_token
+                peer_token = open_secret(ml.signer, stored)  # kept sealed in the database
             cluster.start(nodes[0], timeout=120)
             assert nodes[0].process is not None
             server_pid = nodes[0].process.pid
