@@ -1064,3 +1064,38 @@ def test_stats_aggregate_unknown_group_by_422(shared_admin: httpx.Client) -> Non
 
 def test_search_without_words_422(shared_admin: httpx.Client) -> None:
     assert where(problem(shared_admin.get("/api/search"), 422)) == {"q"}
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("short-pw", "at least 10"),
+        ("Password123!", "first that attackers try"),
+        ("AZERTYUIOP", "first that attackers try"),
+        ("motdepasse123", "first that attackers try"),
+        ("abababababab", "more than three different"),
+        ("policyuser2026!", "account name"),
+        ("x" * 1025, "at most 1024"),
+    ],
+)
+def test_weak_passwords_are_refused_with_the_reason(
+    shared_admin: httpx.Client, password: str, why: str
+) -> None:
+    """NIST SP 800-63B: length, and not what attackers try first; no composition rule."""
+    r = shared_admin.post(
+        "/api/users", json={"username": "policyuser", "password": password, "role": "viewer"}
+    )
+    assert r.status_code == 422, r.text
+    assert why in r.json()["errors"][0]["message"]
+    assert r.json()["errors"][0]["where"] == "password"
+    assert all(
+        u["username"] != "policyuser" for u in shared_admin.get("/api/users").json()["users"]
+    )
+
+
+def test_a_long_plain_passphrase_is_accepted(shared_admin: httpx.Client) -> None:
+    r = shared_admin.post(
+        "/api/users",
+        json={"username": "passphrase", "password": "sable dune caravane 9", "role": "viewer"},
+    )
+    assert r.status_code == 201, r.text

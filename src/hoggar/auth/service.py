@@ -55,12 +55,71 @@ def principal_of(user: User) -> Principal:
     return Principal(org_id=user.org_id, name=user.username, role=role, user_id=user.id, kind=kind)
 
 
-def _check_password(password: str) -> None:
+MAX_PASSWORD = 1024
+# NIST SP 800-63B §5.1.1.2: length, no composition rules, but refuse what is known to
+# be guessed first — the commonest long passwords (in the languages of the members'
+# keyboards), a keyboard row or a run of digits, few distinct characters, the account
+# name itself.
+COMMON_PASSWORDS = frozenset(
+    {
+        "1234567890",
+        "12345678910",
+        "123456789a",
+        "0123456789",
+        "1111111111",
+        "0987654321",
+        "qwertyuiop",
+        "azertyuiop",
+        "qwertyuiop123",
+        "azertyuiop123",
+        "password123",
+        "password1234",
+        "password12345",
+        "passwordpassword",
+        "motdepasse",
+        "motdepasse123",
+        "iloveyou123",
+        "administrator",
+        "administrateur",
+        "changeme123",
+        "welcome123",
+        "bienvenue123",
+        "letmein12345",
+        "football123",
+        "1q2w3e4r5t",
+        "1qaz2wsx3edc",
+        "q1w2e3r4t5",
+        "a1b2c3d4e5",
+        "abcdefghij",
+        "abcd123456",
+        "aaaaaaaaaa",
+        "zaq12wsxcde",
+        "trustno1234",
+    }
+)
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a password may not be used, or None (checked on every password set)."""
     if len(password) < MIN_PASSWORD:
-        raise Invalid(
-            "The password is too short.",
-            [Problem("password", f"use at least {MIN_PASSWORD} characters")],
-        )
+        return f"use at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"use at most {MAX_PASSWORD} characters"
+    folded = password.casefold()
+    if folded in COMMON_PASSWORDS or folded.rstrip("!.?") in COMMON_PASSWORDS:
+        return "this password is among the first that attackers try"
+    if len(set(folded)) < 4:
+        return "use more than three different characters"
+    letters = "".join(c for c in folded if c.isalpha())
+    if letters and letters == "".join(c for c in username.casefold() if c.isalpha()):
+        return "do not build it from the account name"
+    return None
+
+
+def _check_password(password: str, username: str = "") -> None:
+    problem = password_problem(password, username)
+    if problem:
+        raise Invalid("The password cannot be used.", [Problem("password", problem)])
 
 
 def _parse_role(role: str) -> Role:
@@ -89,7 +148,7 @@ def create_user(
 ) -> User:
     if not USERNAME_RE.match(username):
         raise Invalid("Invalid username.", [Problem("username", "2-64 letters, digits, _ . @ -")])
-    _check_password(password)
+    _check_password(password, username)
     parsed = _parse_role(role)
     if language not in LANGUAGES:
         raise Invalid("Unknown language.", [Problem("language", f"one of {', '.join(LANGUAGES)}")])
@@ -185,7 +244,7 @@ def update_user(
         user.role = _parse_role(role).value
         changes["role"] = user.role
     if password is not None:
-        _check_password(password)
+        _check_password(password, username)
         user.password_hash = _hasher.hash(password)
         changes["password"] = "changed"
     if active is not None:
