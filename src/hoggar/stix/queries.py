@@ -388,18 +388,11 @@ def incident_groups(session: Session, principal: Principal, flt: ObjectFilter) -
         ObjectIndex.kidnapped,
         ObjectIndex.released,
     )
+    # One pass for the sums and the regions (a region is within a country).
+    keys = (ObjectIndex.sub_type, ObjectIndex.country, month, ObjectIndex.admin1)
     sums = grouped(
-        ObjectIndex.sub_type,
-        ObjectIndex.country,
-        month,
-        func.count(),
-        *(func.coalesce(func.sum(c), 0) for c in measures),
-    ).group_by(ObjectIndex.sub_type, ObjectIndex.country, month)
-    regions = (
-        grouped(ObjectIndex.sub_type, ObjectIndex.country, ObjectIndex.admin1, func.count())
-        .where(ObjectIndex.admin1.is_not(None))
-        .group_by(ObjectIndex.sub_type, ObjectIndex.country, ObjectIndex.admin1)
-    )
+        *keys, func.count(), *(func.coalesce(func.sum(c), 0) for c in measures)
+    ).group_by(*keys)
     cell_lat = _cell_of(session, ObjectIndex.lat, 90)
     cell_lon = _cell_of(session, ObjectIndex.lon, 180)
     places = (
@@ -412,9 +405,15 @@ def incident_groups(session: Session, principal: Principal, flt: ObjectFilter) -
         .where(ObjectIndex.seized.is_not(None))
         .order_by(ObjectIndex.start_at, ObjectIndex.version_pk)  # incident_facts' order
     )
+    summed = session.execute(sums).all()
+    regions: dict[tuple[str | None, str | None, str], int] = {}
+    for r in summed:
+        if r[3] is not None:
+            key = (r[0], r[1], r[3])
+            regions[key] = regions.get(key, 0) + int(r[4])
     return IncidentGroups(
-        sums=[(r[0], r[1], r[2] or "", [int(v) for v in r[3:]]) for r in session.execute(sums)],
-        regions=[(r[0], r[1], r[2], int(r[3])) for r in session.execute(regions)],
+        sums=[(r[0], r[1], r[2] or "", [int(v) for v in r[4:]]) for r in summed],
+        regions=[(sub, country, str(admin1), n) for (sub, country, admin1), n in regions.items()],
         places=[(r[0], int(r[1]), int(r[2])) for r in session.execute(places)],
         seized=[(r[0], r[1]) for r in session.execute(seized)],
     )
