@@ -88,9 +88,15 @@ def _sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
 def _postgresql(element: TextMatch, compiler: Any, **kw: Any) -> str:
     param: Any = bindparam("ts_query", tsquery(element.query), unique=True)
     placeholder = compiler.process(param, **kw)
+    # OFFSET 0 keeps the planner from pulling the match into the outer query: it
+    # otherwise walked the whole table newest first testing each row's vector, hoping
+    # to meet 50 matches soon — 0.9-1.5 s at a million for a rare name (the GIN index
+    # is always the better start: 260 -> 26 ms at 300,000 objects, common names
+    # 5 -> 15 ms).
     return (
-        "stix_versions.pk IN (SELECT i.version_pk FROM stix_index AS i WHERE "  # noqa: S608
-        f"i.search_vector @@ to_tsquery('simple', {placeholder}))"
+        "stix_versions.pk IN (SELECT m.version_pk FROM (SELECT i.version_pk "  # noqa: S608
+        f"FROM stix_index AS i WHERE i.search_vector @@ to_tsquery('simple', {placeholder}) "
+        "OFFSET 0) AS m)"
     )
 
 
