@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import ADMIN_PASSWORD, LiveServer
-from hoggar.federation.peers import add_peer
+from hoggar.federation.peers import add_peer, get_peer
 from hoggar.kernel.settings import load_settings
 from hoggar.node.context import Node
+from hoggar.node.secrets import open_secret
 from hoggar.node.service import add_member, init_node, own_card
 from hoggar.sharing.rule import Principal, Role
 from hoggar.stix import authoring
@@ -89,6 +90,14 @@ def make_members(
                         },
                     )
     return members
+
+
+def peer_token(m: Member, peer: str) -> str:
+    """The token m's node presents to its peer `peer` (kept sealed in its database)."""
+    with m.node.db.session() as session:
+        token = open_secret(m.node.signer, get_peer(session, peer).outbound_token)
+    assert token
+    return token
 
 
 def link(a: Member, b: Member, *, push: bool = False) -> None:

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from factories import incident
-from federation_kit import Member, link, running_members
+from federation_kit import Member, link, peer_token, running_members
 from hoggar.audit.models import AuditEntry
 from hoggar.federation import offline, sync
 from hoggar.federation.peers import get_peer, peer_status
@@ -160,10 +160,7 @@ def _post_as_peer(sender: Member, receiver: Member, objects: list[dict]) -> dict
     import httpx
 
     link(sender, receiver)
-    with sender.node.db.session() as session:
-        token = open_secret(
-            sender.node.signer, get_peer(session, receiver.code.lower()).outbound_token
-        )
+    token = peer_token(sender, receiver.code.lower())
     from hoggar.federation.taxii import collection_id
 
     r = httpx.post(

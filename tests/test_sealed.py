@@ -23,8 +23,9 @@ from sqlalchemy import select
 from stix2validator import ValidationOptions, validate_instance
 
 from factories import member_signer
-from federation_kit import Member, link, running_members
+from federation_kit import Member, link, peer_token, running_members
 from hoggar.federation import sync
+from hoggar.federation.taxii import collection_id
 from hoggar.sharing.markings import RELEASE_SET_EXTENSION_ID, sealed_boxes
 from hoggar.sharing.rule import Principal
 from hoggar.sharing.sealed import BOXES, Opener, seal, sealed_marking_id
@@ -124,9 +125,9 @@ def test_recipients_learn_nothing_of_each_other_across_nodes(
     link(ne, js)
     link(js, dz)
     with httpx.Client(timeout=30) as client:
-        token = _peer_token(ml, "dz")
+        token = peer_token(ml, "dz")
         objects = client.get(
-            f"{dz.url}collections/{_collection(client, dz, token)}/objects/",
+            f"{dz.url}collections/{collection_id(dz.node)}/objects/",
             params={"match[id]": marking_id},
             headers={
                 "Authorization": f"Bearer {token}",
@@ -162,25 +163,3 @@ def test_recipients_learn_nothing_of_each_other_across_nodes(
             select(ObjectVersion.body).where(ObjectVersion.stix_id == marking_id)
         )
     assert stored is not None and ne.org not in stored and js.org not in stored
-
-
-def _peer_token(m: Member, peer: str) -> str:
-    from hoggar.federation.peers import get_peer
-    from hoggar.node.secrets import open_secret
-
-    with m.node.db.session() as session:
-        token = open_secret(m.node.signer, get_peer(session, peer).outbound_token)
-    assert token
-    return str(token)
-
-
-def _collection(client: httpx.Client, m: Member, token: str) -> str:
-    r = client.get(
-        f"{m.url}collections/",
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/taxii+json;version=2.1",
-        },
-    )
-    assert r.status_code == 200, r.text
-    return str(r.json()["collections"][0]["id"])

@@ -123,44 +123,44 @@ class ReleaseSet:
     def to_marking(self, created: str, names: Mapping[str, str] | None = None) -> dict[str, Any]:
         names = names or {}
         label = ", ".join(sorted(names.get(m, m) for m in self.members)) or "originator only"
-        ext: dict[str, Any] = {"extension_type": "property-extension"}
-        if self.members:  # STIX 2.1 forbids empty lists: no release_to means originator only
-            ext["release_to"] = sorted(self.members)
-        return {
-            "type": "marking-definition",
-            "spec_version": "2.1",
-            "id": self.marking_id,
-            "created": created,
-            "created_by_ref": self.creator,
-            "name": f"Hoggar release set: {label}",
-            "extensions": {RELEASE_SET_EXTENSION_ID: ext},
-        }
+        # STIX 2.1 forbids empty lists: no release_to means originator only.
+        props = {"release_to": sorted(self.members)} if self.members else {}
+        return _release_marking(
+            self.marking_id, self.creator, created, f"Hoggar release set: {label}", props
+        )
 
 
 def sealed_release_marking(
     marking_id: str, creator: str, boxes: list[str], created: str
 ) -> dict[str, Any]:
     """A release-set marking whose members only their own boxes tell (sealed.seal)."""
+    name = "Hoggar release set (recipients not disclosed)"
+    return _release_marking(marking_id, creator, created, name, {SEALED_PROPERTY: boxes})
+
+
+def _release_marking(
+    marking_id: str, creator: str, created: str, name: str, props: Mapping[str, Any]
+) -> dict[str, Any]:
     return {
         "type": "marking-definition",
         "spec_version": "2.1",
         "id": marking_id,
         "created": created,
         "created_by_ref": creator,
-        "name": "Hoggar release set (recipients not disclosed)",
-        "extensions": {
-            RELEASE_SET_EXTENSION_ID: {
-                "extension_type": "property-extension",
-                SEALED_PROPERTY: boxes,
-            }
-        },
+        "name": name,
+        "extensions": {RELEASE_SET_EXTENSION_ID: {"extension_type": "property-extension", **props}},
     }
+
+
+def _release_extension(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    ext = (obj.get("extensions") or {}).get(RELEASE_SET_EXTENSION_ID)
+    return ext if isinstance(ext, dict) else None
 
 
 def sealed_boxes(obj: Mapping[str, Any]) -> list[Any] | None:
     """The sealed boxes of a sealed release-set marking, else None."""
-    ext = (obj.get("extensions") or {}).get(RELEASE_SET_EXTENSION_ID)
-    boxes = ext.get(SEALED_PROPERTY) if isinstance(ext, dict) else None
+    ext = _release_extension(obj)
+    boxes = ext.get(SEALED_PROPERTY) if ext is not None else None
     return boxes if isinstance(boxes, list) else None
 
 
@@ -171,8 +171,8 @@ def release_set_of_marking(obj: Mapping[str, Any]) -> ReleaseSet | None:
     them (`hoggar.stix.store.ReleaseResolver`)."""
     if obj.get("type") != "marking-definition":
         return None
-    ext = (obj.get("extensions") or {}).get(RELEASE_SET_EXTENSION_ID)
-    if not isinstance(ext, dict):
+    ext = _release_extension(obj)
+    if ext is None:
         return None
     if SEALED_PROPERTY in ext:
         if "release_to" in ext:

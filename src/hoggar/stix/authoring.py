@@ -21,6 +21,7 @@ from hoggar.kernel.errors import Conflict, Invalid, PermissionDenied, Problem
 from hoggar.kernel.ids import TYPE_RE, is_id, new_id
 from hoggar.kernel.jsonutil import load_object
 from hoggar.node.context import Node
+from hoggar.orgs.models import Organization
 from hoggar.orgs.service import list_orgs, org_names
 from hoggar.sharing.markings import (
     TLP,
@@ -118,7 +119,14 @@ def _ensure_release_marking(
 
 def keyless_recipients(session: Session, members: Iterable[str]) -> list[str]:
     """Names of the recipients a sealed set cannot be sealed to (no key in the directory)."""
-    orgs = {o.identity_id: o for o in list_orgs(session)}
+    return _keyless(_directory(session), members)
+
+
+def _directory(session: Session) -> dict[str, Organization]:
+    return {o.identity_id: o for o in list_orgs(session)}
+
+
+def _keyless(orgs: Mapping[str, Organization], members: Iterable[str]) -> list[str]:
     return sorted(
         orgs[m].name if m in orgs else m for m in members if not (m in orgs and orgs[m].public_key)
     )
@@ -131,7 +139,8 @@ def _ensure_sealed_marking(
     marking_id = sealed_marking_id(node.org_id, members, node.signer.seed())
     if resolver.resolve(marking_id) is not None:
         return marking_id
-    keyless = keyless_recipients(session, members)
+    orgs = _directory(session)
+    keyless = _keyless(orgs, members)
     if keyless:
         raise Invalid(
             "Recipients cannot be hidden from each other: no key in the member directory "
@@ -144,7 +153,6 @@ def _ensure_sealed_marking(
                 )
             ],
         )
-    orgs = {o.identity_id: o for o in list_orgs(session)}
     keys = {m: str(orgs[m].public_key) for m in members} | {node.org_id: node.signer.public_b64}
     relays = [m for m in members if orgs[m].kind == "joint-staff"]
     boxes = seal(node.org_id, members, keys, relays)

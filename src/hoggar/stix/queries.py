@@ -481,9 +481,9 @@ def newest_added(
 def latest_by_originator(
     session: Session, principal: Principal, flt: ObjectFilter, *, cap: int
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Records per originator among the latest `cap` stored that match (newest first, as
-    `list_objects`), and whether there were more: the cost is bounded by `cap` however
-    many records match."""
+    """Records per originator among the latest `cap` stored that match (newest stored
+    first, as `newest_added`), and whether there were more: the cost is bounded by `cap`
+    however many records match."""
     latest = _newest_added(_filtered(_base(ObjectVersion.originator_id), principal, flt))
     originators = session.scalars(latest.limit(cap + 1)).all()
     counts = Counter(originators[:cap])
