@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 from stix2validator import ValidationOptions, validate_string
 
+import factories
 from conftest import ADMIN_PASSWORD, LiveServer
 from hoggar.audit import service as audit_service
 from hoggar.audit.service import Action, record
@@ -39,7 +40,7 @@ from hoggar.node.context import Node
 from hoggar.node.service import open_node, system_principal
 from hoggar.orgs.service import list_orgs, public_key_of
 from hoggar.stix.bundles import import_objects
-from hoggar.stix.models import ObjectVersion
+from hoggar.stix.models import ObjectLink, ObjectVersion
 from hoggar.stix.signing import public_key_b64
 
 _SCRIPT = shutil.which("hoggar", path=str(Path(sys.executable).parent)) or shutil.which("hoggar")
@@ -449,6 +450,52 @@ def test_import_files_and_directory_lists_refusals_and_exits_2(
     assert again.returncode == 0, str(again)
     assert "duplicate" in again.text
     assert stored_versions(node, stored_ids) == dict.fromkeys(stored_ids, 1)
+
+
+def test_a_bulk_import_checked_by_a_worker_stores_what_this_process_would(
+    cli: Cli, node: Node, tmp_path: Path
+) -> None:
+    # Objects checked and projected in a worker process (--workers 1): the index rows
+    # it wrote equal those `projections rebuild` computes here from the stored bodies,
+    # refusals keep their reasons and pointers, and a version repeated in the bundle is
+    # stored once.
+    place = {**json.loads(_scenario()[1].serialize())}
+    objects: list[dict[str, Any]] = [place]
+    for n in range(400):
+        objects.append(
+            factories.incident(
+                None,
+                name=f"Embuscade {n} près de Ménaka — كمين قرب ميناكا",
+                event_type="battle",
+                country="ML",
+                latitude=15.9 + n / 1000,
+                longitude=2.4,
+                killed=n % 7,
+                location_refs=[place["id"]],
+            )
+        )
+    hidden = incident("Convoi \u202eexe.live")  # a bidi override
+    objects += [hidden, dict(objects[5])]  # and a version given twice
+    bundle = write_bundle(tmp_path / "bulk.json", objects)
+
+    result = cli("import", "--workers", "1", str(bundle))
+    assert result.returncode == 2, str(result)
+    assert hidden["id"] in result.text and "U+202E" in result.text
+    stored_ids = [o["id"] for o in objects if o is not hidden]
+    assert stored_versions(node, [*stored_ids, hidden["id"]]) == dict.fromkeys(stored_ids, 1)
+    with node.db.session() as session:
+        body = session.scalar(
+            select(ObjectVersion.body).where(ObjectVersion.stix_id == objects[7]["id"])
+        )
+        linked = session.scalar(
+            select(func.count()).select_from(ObjectLink).where(ObjectLink.ref_id == place["id"])
+        )
+    assert body is not None and json.loads(body) == objects[7]
+    assert linked == 400
+    written = _index_rows(node)
+    assert len(written) >= len(stored_ids)
+    assert cli("projections", "rebuild").returncode == 0
+    assert _index_rows(node) == written
 
 
 def test_export_writes_a_valid_bundle_and_refuses_a_bogus_tlp(

@@ -19,6 +19,8 @@ from hoggar.text.normalize import (
     search_document,
     skeleton,
     strip_articles,
+    tokens,
+    word_skeleton,
 )
 
 CASES = Path(__file__).parent / "data" / "name_variants.tsv"
@@ -95,6 +97,42 @@ def test_search_documents_carry_words_and_cross_script_keys() -> None:
     assert "تمنراست" in doc and "menaka" in doc and "pres" in doc
     assert SKELETON_PREFIX + "tmnrst" in doc and SKELETON_PREFIX + "mnk" in doc
     assert all(unicodedata.is_normalized("NFC", w) for w in doc)
+
+
+# Text mixing the scripts, spaces of every kind, combining marks (Latin and Arabic),
+# compatibility characters that normalise to a space (U+00A8) and punctuation.
+_MIXED = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(list(" \t\n\u00a0\u2003\u3000\u00a8\u0301\u064e\u0640-'_.،ـ")),
+        st.sampled_from(list("aeiouctgdzﬁßÉœ")),
+        st.sampled_from(list("البتكوفنر")),
+    ),
+    max_size=60,
+)
+
+
+@given(_MIXED)
+def test_tokens_piece_by_piece_equal_the_whole_text_normalised(text: str) -> None:
+    # `tokens` normalises each white-space-separated piece once (cached): the same
+    # words as normalising the whole text.
+    assert tokens(text) == normalize(text).split()
+
+
+def _search_document_whole(texts: list[str]) -> str:
+    """The definition: every word of the normalised text, articles removed too, then
+    the keys."""
+    words: dict[str, None] = {}
+    for word in normalize(" ".join(texts)).split():
+        words[word] = None
+        words[strip_articles([word])[0]] = None  # a lone Latin article stays itself
+    keys = {SKELETON_PREFIX + k: None for w in words if len(k := word_skeleton(w)) >= 2}
+    return " ".join([*words, *keys])
+
+
+@given(st.lists(_MIXED, max_size=4))
+def test_search_documents_equal_their_definition(texts: list[str]) -> None:
+    assert search_document(texts) == _search_document_whole(texts)
 
 
 def test_matches_are_ranked_and_explained() -> None:

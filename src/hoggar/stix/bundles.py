@@ -7,9 +7,13 @@ committed batch and re-running the import is idempotent (duplicates are recognis
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,7 @@ from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal
 from hoggar.stix.queries import ObjectFilter, iter_export
-from hoggar.stix.store import IngestResult, Outcome, ingest_batch
+from hoggar.stix.store import IngestResult, Outcome, checks, ingest_batch
 
 # Markings first so that release sets resolve; then identities (originators).
 _ORDER = {"marking-definition": 0, "extension-definition": 1, "identity": 2}
@@ -107,22 +111,30 @@ def import_objects(
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
     require_signature: bool = False,
+    pool: Executor | None = None,
 ) -> ImportReport:
-    """Ingest objects in committed batches; each object is accepted whole or refused."""
+    """Ingest objects in committed batches; each object is accepted whole or refused.
+
+    With a process `pool` (`check_pool`), objects are checked and projected in its
+    workers while this process writes the batches before them.
+    """
     if not principal.can_write:
         raise PermissionDenied("Your role may not import records.")
     report = ImportReport()
-    order = ingest_order(objects)
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
+    ordered = [objects[i] for i in ingest_order(objects)]
+    checked = checks(ordered, pool)
+    for start in range(0, len(ordered), batch_size):
+        chunk = ordered[start : start + batch_size]
+        done = list(islice(checked, len(chunk)))
         with node.db.transaction() as session:
             batch = ingest_batch(
                 session,
-                [objects[i] for i in chunk],
+                chunk,
                 node_org_id=node.org_id,
                 received_via=source,
                 require_signature=require_signature,
                 opener=node.opener,
+                checked=done,
             )
             counts = Counter(r.outcome.value for r in batch)
             record(
@@ -142,6 +154,23 @@ def import_objects(
         if progress:
             progress(len(chunk))
     return report
+
+
+@contextmanager
+def check_pool(workers: int) -> Iterator[Executor | None]:
+    """Worker processes for the checks of a large import (0: None, check in process).
+
+    One worker already takes the checks off the writing process, which then spends its
+    time in the database; on a two-core machine a second one only competes with it.
+    Started by forkserver (never fork: the caller may have threads), each worker
+    importing the store once."""
+    if workers < 1:
+        yield None
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["hoggar.stix.store"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield pool
 
 
 def iter_bundle_files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -9,7 +9,8 @@ a rejected object leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, cast
@@ -18,6 +19,7 @@ from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from hoggar.kernel.bulk import insert_rows
 from hoggar.kernel.clock import parse_stix, version_key
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
@@ -39,7 +41,7 @@ from hoggar.stix.search import index_new_rows
 from hoggar.stix.signing import key_id, verify_object
 from hoggar.stix.validation import UNVERSIONED_TYPES, validate_object
 
-# Core tables for executemany inserts (the ORM's bulk path costs several times more).
+# Tables for the driver's executemany (the ORM's bulk path costs several times more).
 _VERSIONS = cast(Table, ObjectVersion.__table__)
 _RELEASES = cast(Table, VersionRelease.__table__)
 _INDEX = cast(Table, ObjectIndex.__table__)
@@ -183,17 +185,34 @@ def _signature_problems(
 
 
 @dataclass
+class Checked:
+    """What one object's checks and projections give without the database: they run
+    in worker processes for a large import (`checks`), so this crosses processes."""
+
+    stix_id: str
+    columns: dict[str, Any]  # the version row's columns derived from the object alone
+    index: dict[str, Any]  # its index row (hoggar.stix.projections)
+    links: list[dict[str, Any]]
+
+
+@dataclass
 class Prepared:
     """An object that passed every check that needs no knowledge of stored versions."""
 
     obj: Mapping[str, Any]
-    stix_id: str
-    vkey: str
-    body: str
+    checked: Checked
     originator: str
     signer_kid: str | None
     release_marking: str | None
     release_set: ReleaseSet | None
+
+    @property
+    def stix_id(self) -> str:
+        return self.checked.stix_id
+
+    @property
+    def vkey(self) -> str:
+        return str(self.checked.columns["version_key"])
 
 
 def _reject(stix_id: str, where: str, message: str) -> IngestResult:
@@ -210,6 +229,50 @@ NOT_ORIGINATOR = "this id belongs to an object of another originator; only it ma
 REVOKED = "this object was revoked; no newer version may be issued"
 
 
+def check(obj: Any) -> Checked | IngestResult:
+    """Validate one object and derive its rows; needs nothing stored (see `checks`)."""
+    try:
+        body: str | None = dumps_compact(obj)
+    except (TypeError, ValueError, RecursionError):
+        body = None  # not JSON: validation says what is wrong
+    problems = validate_object(obj, body)
+    stix_id = str(obj.get("id", "?")) if isinstance(obj, Mapping) else "?"
+    if problems:
+        return IngestResult(stix_id, Outcome.REJECTED, problems)
+    if stix_id in BUILTIN_IDS or (obj["type"] == "marking-definition" and stix_id in TLP_BY_ID):
+        return IngestResult(stix_id, Outcome.BUILTIN)
+    created, modified = obj.get("created"), obj.get("modified")
+    tlp = strictest_tlp(obj.get("object_marking_refs") or [])
+    columns = {
+        "stix_id": stix_id,
+        "stix_type": obj["type"],
+        "version_key": _version_key_of(obj),
+        "spec_version": str(obj.get("spec_version", "2.1")),
+        "body": body if body is not None else dumps_compact(obj),
+        "tlp": tlp.value if tlp else None,
+        "revoked": obj.get("revoked") is True,
+        "created_at": parse_stix(created) if isinstance(created, str) else None,
+        "modified_at": parse_stix(modified) if isinstance(modified, str) else None,
+    }
+    return Checked(stix_id, columns, project(obj), project_links(obj))
+
+
+def _check_all(objects: Sequence[Any]) -> list[Checked | IngestResult]:
+    return [check(obj) for obj in objects]
+
+
+def checks(
+    objects: Sequence[Any], pool: Executor | None = None, chunk: int = 250
+) -> Iterator[Checked | IngestResult]:
+    """`check` of each object, in order; with a process pool, in its workers."""
+    if pool is None:
+        yield from map(check, objects)
+        return
+    parts = (objects[i : i + chunk] for i in range(0, len(objects), chunk))
+    for done in pool.map(_check_all, parts):
+        yield from done
+
+
 def prepare(
     session: Session,
     obj: Any,
@@ -218,14 +281,14 @@ def prepare(
     resolver: ReleaseResolver,
     require_signature: bool = False,
     holder_org_id: str | None = None,
+    checked: Checked | IngestResult | None = None,
 ) -> Prepared | IngestResult:
-    """Validate, verify the signature and resolve the release set of one object."""
-    problems = validate_object(obj)
-    stix_id = str(obj.get("id", "?")) if isinstance(obj, Mapping) else "?"
-    if problems:
-        return IngestResult(stix_id, Outcome.REJECTED, problems)
-    if stix_id in BUILTIN_IDS or (obj["type"] == "marking-definition" and stix_id in TLP_BY_ID):
-        return IngestResult(stix_id, Outcome.BUILTIN)
+    """Validate, verify the signature and resolve the release set of one object
+    (`checked`: what `check` gave for it, if it ran already)."""
+    c = check(obj) if checked is None else checked
+    if isinstance(c, IngestResult):
+        return c
+    stix_id = c.stix_id
     originator = obj.get("created_by_ref") or node_org_id
     signer_kid, problems = _signature_problems(resolver, obj, originator, require_signature)
     if problems:
@@ -236,38 +299,18 @@ def prepare(
     members = release_set.members if release_set else frozenset()
     if holder_org_id is not None and not may_read(holder_org_id, originator, members):
         return _reject(stix_id, "/object_marking_refs", NOT_HELD)
-    return Prepared(
-        obj,
-        stix_id,
-        _version_key_of(obj),
-        dumps_compact(obj),
-        originator,
-        signer_kid,
-        release_marking,
-        release_set,
-    )
+    return Prepared(obj, c, originator, signer_kid, release_marking, release_set)
 
 
 def version_row(
     p: Prepared, *, is_current: bool, added_at: Any, received_via: str
 ) -> dict[str, Any]:
     """Column values of the stored version of a prepared object."""
-    obj = p.obj
-    created, modified = obj.get("created"), obj.get("modified")
-    tlp = strictest_tlp(obj.get("object_marking_refs") or [])
     return {
-        "stix_id": p.stix_id,
-        "stix_type": obj["type"],
-        "version_key": p.vkey,
-        "spec_version": str(obj.get("spec_version", "2.1")),
-        "body": p.body,
+        **p.checked.columns,
         "originator_id": p.originator,
-        "tlp": tlp.value if tlp else None,
         "release_marking_id": p.release_marking,
         "is_current": is_current,
-        "revoked": obj.get("revoked") is True,
-        "created_at": parse_stix(created) if isinstance(created, str) else None,
-        "modified_at": parse_stix(modified) if isinstance(modified, str) else None,
         "added_at": added_at,
         "signer_key_id": p.signer_kid,
         "received_via": received_via[:120],
@@ -359,12 +402,15 @@ def ingest_batch(
     require_signature: bool = False,
     holder_org_id: str | None = None,
     opener: Opener | None = None,
+    checked: Sequence[Checked | IngestResult] | None = None,
 ) -> list[IngestResult]:
     """Same outcome as `ingest_object` on each object in turn, with set-wise SQL.
 
-    Checks run per object; stored versions are read once for the whole batch and new
-    rows written with multi-row statements. If the database refuses the batch (say a
-    concurrent writer stored one of its versions first), it is redone object by object.
+    Checks run per object (`checked`: `check`'s results, if they ran already, as
+    `checks` runs them in worker processes); stored versions are read once for the
+    whole batch and new rows written with multi-row statements. If the database
+    refuses the batch (say a concurrent writer stored one of its versions first), it
+    is redone object by object.
     """
     resolver = resolver or ReleaseResolver(session, opener)
     kw: dict[str, Any] = {
@@ -377,7 +423,7 @@ def ingest_batch(
     prepared: list[tuple[int, Prepared]] = []
     provisional: list[str] = []
     for i, obj in enumerate(objects):
-        p = prepare(session, obj, **kw)
+        p = prepare(session, obj, checked=None if checked is None else checked[i], **kw)
         if isinstance(p, IngestResult):
             results[i] = p
             continue
@@ -490,9 +536,9 @@ def _insert_versions(
         {"pk": pk, **version_row(p, is_current=cur, added_at=added[n], received_via=received_via)}
         for n, (pk, (_, p, _, cur)) in enumerate(zip(pks, accepted, strict=True))
     ]
-    # Core executemany with the keys given: one prepared statement for the batch (the
-    # ORM's RETURNING form ran one INSERT per row on SQLite).
-    session.execute(_VERSIONS.insert(), rows)
+    # The driver's executemany with the keys given: one prepared statement for the
+    # batch (the ORM's RETURNING form ran one INSERT per row on SQLite).
+    insert_rows(session, _VERSIONS, rows)
     if demoted:
         for start in range(0, len(demoted), 500):
             session.execute(
@@ -508,7 +554,7 @@ def _insert_versions(
         if org != p.originator
     ]
     if releases:
-        session.execute(_RELEASES.insert(), releases)
+        insert_rows(session, _RELEASES, releases)
     currents = [(pk, p) for pk, (_, p, _, cur) in zip(pks, accepted, strict=True) if cur]
     if currents:
         ids = [p.stix_id for _, p in currents]
@@ -517,25 +563,24 @@ def _insert_versions(
             chunk = replaced[start : start + 500]
             session.execute(delete(ObjectLink).where(ObjectLink.stix_id.in_(chunk)))
             session.execute(delete(ObjectIndex).where(ObjectIndex.stix_id.in_(chunk)))
-        session.execute(
-            _INDEX.insert(),
+        insert_rows(
+            session,
+            _INDEX,
             [
                 {
                     "stix_id": p.stix_id,
                     "version_pk": pk,
                     "originator_id": p.originator,
                     "release_marking_id": p.release_marking,
-                    **project(p.obj),
+                    **p.checked.index,
                 }
                 for pk, p in currents
             ],
         )
         index_new_rows(session, ids)
-        links = [
-            {"stix_id": p.stix_id, **link} for _, p in currents for link in project_links(p.obj)
-        ]
+        links = [{"stix_id": p.stix_id, **link} for _, p in currents for link in p.checked.links]
         if links:
-            session.execute(_LINKS.insert(), links)
+            insert_rows(session, _LINKS, links)
     for pk, (i, p, outcome, _) in zip(pks, accepted, strict=True):
         results[i] = IngestResult(p.stix_id, outcome, version_pk=pk)
 

@@ -113,8 +113,12 @@ def _check_number(problems: list[Problem], where: str, value: Any, lo: float, hi
         problems.append(Problem(where, f"must be a number from {lo} to {hi}, got {value!r}"))
 
 
-def validate_object(obj: Any) -> list[Problem]:
-    """Everything structurally wrong with one object; an empty list means acceptable."""
+def validate_object(obj: Any, text: str | None = None) -> list[Problem]:
+    """Everything structurally wrong with one object; an empty list means acceptable.
+
+    `text`, the object's JSON if the caller has it, lets the check of its strings be
+    skipped when no suspect character occurs anywhere in it (the usual case).
+    """
     if not isinstance(obj, Mapping):
         return [Problem("/", "a STIX object must be a JSON object")]
     problems: list[Problem] = []
@@ -141,6 +145,8 @@ def validate_object(obj: Any) -> list[Problem]:
     for prop in REQUIRED.get(stix_type, ()):
         if prop not in obj or obj[prop] in (None, "", []):
             problems.append(Problem(f"/{prop}", f"is required for {stix_type}"))
+    if text is None or _SUSPECT.search(text):
+        _check_text(obj, "", problems)
     _check_common(obj, problems)
     _check_type_specific(obj, stix_type, problems)
     return problems
@@ -173,6 +179,7 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Invisible characters that make two names look alike (ZWNJ and ZWJ stay: Arabic-script
 # orthography uses them).
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
+_SUSPECT = re.compile(f"{_BIDI_CONTROLS.pattern}|{_INVISIBLE.pattern}")
 _NAME_PROPERTIES = frozenset({"name", "aliases", "value", "place_name"})
 
 
@@ -199,7 +206,6 @@ def _check_text(value: Any, where: str, problems: list[Problem], *, name: bool =
 
 
 def _check_common(obj: Mapping[str, Any], problems: list[Problem]) -> None:
-    _check_text(obj, "", problems)
     for key, value in obj.items():
         if key.endswith("_ref"):
             _check_ref(problems, f"/{key}", value)

@@ -83,7 +83,21 @@ def normalize(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return normalize(text).split()
+    """`normalize(text).split()`, one white-space-separated piece at a time.
+
+    Normalising never joins or splits across white space (every step maps characters
+    or merges a mark into the letter before it), and a text repeats its words: each
+    distinct piece is normalised once (a property test checks the two forms agree).
+    """
+    out: list[str] = []
+    for piece in text.split():
+        out += _piece_tokens(piece)
+    return out
+
+
+@lru_cache(maxsize=32768)
+def _piece_tokens(piece: str) -> tuple[str, ...]:
+    return tuple(normalize(piece).split())
 
 
 _AR_ARTICLE = re.compile(r"^(?:وال|بال|فال|كال|لل|ال)(?=\w{2,})")
@@ -182,7 +196,6 @@ def _latin_skeleton(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-@lru_cache(maxsize=65536)
 def word_skeleton(word: str) -> str:
     """The consonant key of one normalised word ('' when it has no consonant)."""
     if is_arabic(word):
@@ -229,11 +242,25 @@ def search_document(texts: list[str]) -> str:
     """The text a search index stores for a record: normalised words (articles kept and
     removed), then the cross-script key of each word, prefixed `zq`."""
     words: dict[str, None] = {}
-    for word in tokens(" ".join(texts)):
-        words[word] = None
-        if word[0] in _AR_ARTICLE_FIRST:  # the article pattern only matches Arabic words
-            bare = _AR_ARTICLE.sub("", word)
-            if bare != word:
-                words[bare] = None
-    keys = {SKELETON_PREFIX + k: None for w in words if len(k := word_skeleton(w)) >= 2}
+    keys: dict[str, None] = {}
+    for text in texts:
+        for piece in text.split():
+            for word in _piece_tokens(piece):
+                if word not in words:
+                    entries, entry_keys = _document_entries(word)
+                    for entry in entries:
+                        words[entry] = None
+                    for key in entry_keys:
+                        keys[key] = None
     return " ".join([*words, *keys])
+
+
+@lru_cache(maxsize=32768)
+def _document_entries(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A word's entries in a search document: itself and, for an Arabic word with the
+    article, the bare word; the cross-script key of each (of two letters or more)."""
+    entries = {word: None}
+    if word[0] in _AR_ARTICLE_FIRST:  # the article pattern only matches Arabic words
+        entries[_AR_ARTICLE.sub("", word)] = None
+    keys = {SKELETON_PREFIX + k: None for w in entries if len(k := word_skeleton(w)) >= 2}
+    return tuple(entries), tuple(keys)
