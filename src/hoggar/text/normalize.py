@@ -95,7 +95,7 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=16384)
 def _piece_tokens(piece: str) -> tuple[str, ...]:
     return tuple(normalize(piece).split())
 
@@ -255,7 +255,7 @@ def search_document(texts: list[str]) -> str:
     return " ".join([*words, *keys])
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=16384)
 def _document_entries(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A word's entries in a search document: itself and, for an Arabic word with the
     article, the bare word; the cross-script key of each (of two letters or more)."""
