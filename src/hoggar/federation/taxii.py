@@ -353,7 +353,7 @@ def delete_object(node: Node, principal: Principal, object_id: str, versions: Se
 
 
 def _restore_current(session: Session, object_id: str) -> None:
-    from hoggar.stix.projections import set_current_index
+    from hoggar.stix.projections import project, project_links, set_current_index
 
     remaining = list(
         session.scalars(
@@ -365,4 +365,5 @@ def _restore_current(session: Session, object_id: str) -> None:
     for i, row in enumerate(remaining):
         row.is_current = i == 0
     if remaining:
-        set_current_index(session, remaining[0], load_object(remaining[0].body))
+        obj = load_object(remaining[0].body)
+        set_current_index(session, remaining[0], project(obj), project_links(obj))

@@ -177,28 +177,36 @@ def project_links(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def link_rows(stix_id: str, obj: Mapping[str, Any]) -> list[ObjectLink]:
-    return [ObjectLink(stix_id=stix_id, **link) for link in project_links(obj)]
+def link_rows(stix_id: str, links: list[dict[str, Any]]) -> list[ObjectLink]:
+    """The link rows of one object from its `project_links`."""
+    return [ObjectLink(stix_id=stix_id, **link) for link in links]
 
 
-def index_row(version: ObjectVersion, obj: Mapping[str, Any]) -> ObjectIndex:
+def index_row(version: ObjectVersion, fields: Mapping[str, Any]) -> ObjectIndex:
+    """The index row of a version from its object's `project`."""
     return ObjectIndex(
         stix_id=version.stix_id,
         version_pk=version.pk,
         originator_id=version.originator_id,
         release_marking_id=version.release_marking_id,
-        **project(obj),
+        **fields,
     )
 
 
-def set_current_index(session: Session, version: ObjectVersion, obj: Mapping[str, Any]) -> None:
-    """Make the index row of version.stix_id describe this (current) version."""
+def set_current_index(
+    session: Session,
+    version: ObjectVersion,
+    fields: Mapping[str, Any],
+    links: list[dict[str, Any]],
+) -> None:
+    """Make the index row of version.stix_id describe this (current) version, from its
+    object's `project` and `project_links` (the caller has them, often from a worker)."""
     session.execute(delete(ObjectLink).where(ObjectLink.stix_id == version.stix_id))
     session.execute(delete(ObjectIndex).where(ObjectIndex.stix_id == version.stix_id))
-    session.add(index_row(version, obj))
+    session.add(index_row(version, fields))
     session.flush()
     index_new_rows(session, [version.stix_id])
-    session.add_all(link_rows(version.stix_id, obj))
+    session.add_all(link_rows(version.stix_id, links))
 
 
 def rebuild_projections(session: Session, batch: int = 2000) -> int:
@@ -220,10 +228,12 @@ def rebuild_projections(session: Session, batch: int = 2000) -> int:
         if not rows:
             return written
         objs = [(v, loads_strict(v.body)) for v in rows]
-        session.add_all(index_row(v, obj) for v, obj in objs)
+        session.add_all(index_row(v, project(obj)) for v, obj in objs)
         session.flush()
         index_new_rows(session, [v.stix_id for v, _ in objs])
-        session.add_all(link for v, obj in objs for link in link_rows(v.stix_id, obj))
+        session.add_all(
+            link for v, obj in objs for link in link_rows(v.stix_id, project_links(obj))
+        )
         session.flush()
         written += len(rows)
         last = rows[-1].pk

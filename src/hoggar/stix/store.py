@@ -385,7 +385,7 @@ def ingest_object(
                 if org != p.originator
             )
         if is_newest:
-            set_current_index(session, version, p.obj)
+            set_current_index(session, version, p.checked.index, p.checked.links)
         if p.release_set is not None and p.release_marking == p.stix_id:
             resolver.cache[p.stix_id] = p.release_set
     outcome = Outcome.CREATED if is_newest else Outcome.STORED_OLDER
