@@ -285,4 +285,5 @@ def import_bundle(node: Node, path: Path, *, actor: str = "cli") -> BundleSummar
                 "rejected": summary.rejected,
             },
         )
+    node.db.wrote(sum(r.stored for r in results))
     return summary

@@ -168,7 +168,7 @@ def _store_page(
     report.received += received
     report.duplicates += duplicates
     report.rejected += rejected
-    node.db.wrote(received)
+    node.db.wrote(sum(r.stored for r in results))
 
 
 def push(

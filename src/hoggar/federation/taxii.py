@@ -288,6 +288,7 @@ def add_objects(node: Node, principal: Principal, objects: Sequence[Any]) -> dic
             target=f"taxii:{status['id']}",
             detail={"success": status["success_count"], "failure": status["failure_count"]},
         )
+    node.db.wrote(sum(r.stored for r, _ in results))
     return status
 
 

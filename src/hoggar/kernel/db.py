@@ -100,15 +100,20 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._written = 0
-        self._next_refresh = 5_000
+        self._next_refresh = 256
 
     def wrote(self, rows: int) -> None:
-        """Count committed rows; on PostgreSQL, refresh the planner's statistics when
-        the rows written since the last refresh outgrow what was there (5k, 10k, 20k…).
+        """Count committed versions (every batch path: imports, TAXII POST, sync,
+        offline bundles); on PostgreSQL, refresh the planner's statistics when the rows
+        written since the last refresh outgrow what was there (256, 512, 1,024…).
 
         After a bulk load PostgreSQL plans from stale statistics until autovacuum's
         next ANALYZE — never, where autovacuum is off: `stix_id IN (500 ids)` then became
-        a sequential scan and a million-record import slowed to a crawl.
+        a sequential scan and a million-record import slowed to a crawl. Tables that
+        were never analysed are estimated at one row, so even a small node's reads
+        became nested loops: 1,260 incidents took 2.1 s to list for the map instead of
+        10 ms, hence the first refresh after a few hundred rows (an ANALYZE of tables
+        that small takes milliseconds).
         """
         self._written += rows
         if self.is_sqlite or self._written < self._next_refresh:

@@ -26,7 +26,7 @@ from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.node.context import Node
 from hoggar.sharing.rule import Principal
 from hoggar.stix.queries import ObjectFilter, iter_export
-from hoggar.stix.store import IngestResult, Outcome, checks, ingest_batch
+from hoggar.stix.store import IngestResult, checks, ingest_batch
 
 # Markings first so that release sets resolve; then identities (originators).
 _ORDER = {"marking-definition": 0, "extension-definition": 1, "identity": 2}
@@ -150,7 +150,7 @@ def import_objects(
                 if not r.ok:
                     record_rejection(session, node, r, actor=principal.name, source=source)
         report.results.extend(batch)
-        node.db.wrote(sum(1 for r in batch if r.outcome in (Outcome.CREATED, Outcome.STORED_OLDER)))
+        node.db.wrote(sum(r.stored for r in batch))
         if progress:
             progress(len(chunk))
     return report

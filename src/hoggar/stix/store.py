@@ -68,6 +68,11 @@ class IngestResult:
         return self.outcome is not Outcome.REJECTED
 
     @property
+    def stored(self) -> bool:
+        """A new version was written (current or older), not a duplicate or builtin."""
+        return self.outcome in (Outcome.CREATED, Outcome.STORED_OLDER)
+
+    @property
     def message(self) -> str:
         return "; ".join(f"{p.where}: {p.message}" for p in self.problems)
 
