@@ -238,3 +238,45 @@ def test_ingest_created_before_modified_timestamp_kept_verbatim(node: Node) -> N
             queries.get_object(session, _me(node), obj["id"])["modified"]
             == "2025-03-01T10:00:00.123456Z"
         )
+
+
+def test_a_big_import_writes_its_batches_on_one_connection_with_the_bulk_cache(
+    node: Node,
+) -> None:
+    # Every batch of an import larger than one batch goes through the same connection
+    # (on SQLite with the bulk page cache, then given back to the pool with the usual
+    # one); a small import uses the pool as any write does.
+    from sqlalchemy import event
+
+    from hoggar.kernel.db import BULK_CACHE_KIB, CACHE_KIB
+    from hoggar.node.service import system_principal
+    from hoggar.stix.bundles import import_objects
+
+    seen: list[tuple[int, int | None]] = []  # (DBAPI connection, its cache_size)
+
+    def on_insert(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO stix_versions"):
+            raw = conn.connection.driver_connection
+            size = raw.execute("PRAGMA cache_size").fetchone()[0] if node.db.is_sqlite else None
+            seen.append((id(raw), size))
+
+    event.listen(node.db.engine, "before_cursor_execute", on_insert)
+    try:
+        objects = [incident(node.org_id, name=f"n°{i}") for i in range(1_100)]
+        report = import_objects(
+            node, objects, principal=system_principal(node), source="t", batch_size=500
+        )
+        assert len(report.results) == 1_100 and not report.rejected
+        assert len(seen) == 3 and len({raw for raw, _ in seen}) == 1
+        if node.db.is_sqlite:
+            assert {size for _, size in seen} == {-BULK_CACHE_KIB}
+            with node.db.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                assert raw.execute("PRAGMA cache_size").fetchone()[0] == -CACHE_KIB
+        seen.clear()
+        small = [incident(node.org_id, name=f"p°{i}") for i in range(20)]
+        import_objects(node, small, principal=system_principal(node), source="t")
+        if node.db.is_sqlite:
+            assert [size for _, size in seen] == [-CACHE_KIB]
+    finally:
+        event.remove(node.db.engine, "before_cursor_execute", on_insert)
