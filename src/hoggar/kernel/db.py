@@ -126,6 +126,12 @@ class Database:
         if self.is_sqlite or self._written < self._next_refresh:
             return
         self._next_refresh = self._written * 2
+        self.refresh_statistics()
+
+    def refresh_statistics(self) -> None:
+        """`ANALYZE` the busy tables on PostgreSQL (SQLite plans without statistics)."""
+        if self.is_sqlite:
+            return
         with self.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
                 "ANALYZE " + ", ".join(self.BUSY_TABLES)

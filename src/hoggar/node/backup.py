@@ -216,6 +216,7 @@ def restore_backup(archive: Path, settings: Settings, *, actor: str = "cli") -> 
                     _load(conn, table, _member(tar, name, manifest["sha256"][name]))
                 _rebuild_derived(conn)
             upgrade(db.engine)
+            db.refresh_statistics()  # restored tables would otherwise plan as empty
         finally:
             db.dispose()
         keys_dir.mkdir(parents=True, exist_ok=True)
