@@ -7,13 +7,13 @@ exactly the same code (DESIGN.md principle 6).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -51,13 +51,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-CACHE_KIB = 64 * 1024
-# A bulk load's connection keeps 512 MiB of pages: its batches insert at random places
-# in a dozen indexes (ids are random), and a commit writes every page a batch dirtied;
-# at 300,000 stored objects the import ran 1.25x faster than with 64 MiB (decision 0015).
-BULK_CACHE_KIB = 512 * 1024
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # pysqlite's own transaction handling emits no BEGIN before a SAVEPOINT, which then
     # starts (and its RELEASE commits) a transaction of its own: per-object savepoints
@@ -72,7 +65,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     # 64 MiB of page cache per connection (the default is 2 MiB): index pages of a
     # node with a million records stay in memory instead of being re-read per insert.
-    cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 
@@ -142,29 +135,12 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self, connection: Connection | None = None) -> Iterator[Session]:
-        """A session in one write transaction: commit on success, roll back on any error.
-
-        On a pooled connection, or on `connection` (from `bulk_connection`) if given."""
-        with nullcontext(connection) if connection is not None else self.engine.connect() as c:
-            conn = c.execution_options(hoggar_write=True)
+    def transaction(self) -> Iterator[Session]:
+        """A session in one write transaction: commit on success, roll back on any error."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(hoggar_write=True)
             with Session(bind=conn, expire_on_commit=False) as session, session.begin():
                 yield session
-
-    @contextmanager
-    def bulk_connection(self) -> Iterator[Connection]:
-        """One connection for every transaction of a bulk load; on SQLite with a large
-        page cache (`BULK_CACHE_KIB`) that its batches share, given back to the pool
-        with the usual one."""
-        with self.engine.connect() as conn:
-            raw = conn.connection.driver_connection if self.is_sqlite else None
-            if raw is not None:  # pysqlite in autocommit mode: the pragma applies at once
-                raw.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-            try:
-                yield conn
-            finally:
-                if raw is not None:
-                    raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
 
     @contextmanager
     def session(self) -> Iterator[Session]:

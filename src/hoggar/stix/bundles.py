@@ -11,7 +11,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -123,38 +123,36 @@ def import_objects(
     report = ImportReport()
     ordered = [objects[i] for i in ingest_order(objects)]
     checked = checks(ordered, pool)
-    # One connection (on SQLite with a large page cache) for the batches of a big import.
-    bulk = node.db.bulk_connection() if len(ordered) > batch_size else nullcontext(None)
-    with bulk as connection:
-        for start in range(0, len(ordered), batch_size):
-            chunk = ordered[start : start + batch_size]
-            done = list(islice(checked, len(chunk)))
-            with node.db.transaction(connection) as session:
-                batch = ingest_batch(
-                    session,
-                    chunk,
-                    node_org_id=node.org_id,
-                    received_via=source,
-                    require_signature=require_signature,
-                    opener=node.opener,
-                    checked=done,
-                )
-                record(
-                    session,
-                    node.signer,
-                    actor=principal.name,
-                    org_id=node.org_id,
-                    action=Action.IMPORT,
-                    target=source[:300],
-                    detail=dict(Counter(r.outcome.value for r in batch)),
-                )
-                for r in batch:
-                    if not r.ok:
-                        record_rejection(session, node, r, actor=principal.name, source=source)
-            report.results.extend(batch)
-            node.db.wrote(sum(r.stored for r in batch))
-            if progress:
-                progress(len(chunk))
+    for start in range(0, len(ordered), batch_size):
+        chunk = ordered[start : start + batch_size]
+        done = list(islice(checked, len(chunk)))
+        with node.db.transaction() as session:
+            batch = ingest_batch(
+                session,
+                chunk,
+                node_org_id=node.org_id,
+                received_via=source,
+                require_signature=require_signature,
+                opener=node.opener,
+                checked=done,
+            )
+            counts = Counter(r.outcome.value for r in batch)
+            record(
+                session,
+                node.signer,
+                actor=principal.name,
+                org_id=node.org_id,
+                action=Action.IMPORT,
+                target=source[:300],
+                detail=dict(counts),
+            )
+            for r in batch:
+                if not r.ok:
+                    record_rejection(session, node, r, actor=principal.name, source=source)
+        report.results.extend(batch)
+        node.db.wrote(sum(r.stored for r in batch))
+        if progress:
+            progress(len(chunk))
     return report
 
 
