@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, text
 from factories import incident
 from hoggar.federation.taxii import add_objects
 from hoggar.node.context import Node
-from hoggar.node.service import system_principal
+from hoggar.node.service import open_node, system_principal
 from hoggar.stix.bundles import import_objects
 
 TABLES = ("stix_versions", "stix_index", "stix_links", "stix_version_release")
@@ -54,3 +54,34 @@ def test_taxii_posts_count_towards_the_refresh(pg_node: Node) -> None:
         assert status["success_count"] == 100
         # Below the first threshold (256 versions) nothing is analysed yet.
         assert any(_analyzed(pg_node).values()) == (start + 100 >= 256)
+
+
+def _counted(node: Node) -> tuple[float, int]:
+    """(versions the statistics counted, versions stored)."""
+    with node.db.engine.connect() as conn:
+        counted = conn.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = 'stix_versions'::regclass"
+        ).scalar()
+        stored = conn.exec_driver_sql("SELECT count(*) FROM stix_versions").scalar()
+    return float(counted), int(stored)  # type: ignore[arg-type]
+
+
+def test_a_restarted_node_counts_from_the_statistics_already_there(pg_node: Node) -> None:
+    # A server restarted on analysed tables refreshes once its new versions outgrow
+    # those the statistics counted, not after its first few hundred (on a million
+    # stored records each refresh takes seconds).
+    principal = system_principal(pg_node)
+    objects = [incident(pg_node.org_id, name=f"n°{i}") for i in range(600)]
+    assert not import_objects(pg_node, objects, principal=principal, source="t").rejected
+    counted, stored = _counted(pg_node)
+    assert 500 <= counted < stored  # analysed after the first batch of 500, not since
+    again = open_node(pg_node.settings)
+    try:
+        for round_, expected in ((0, counted), (1, None)):
+            batch = [incident(again.org_id, name=f"r{round_}°{i}") for i in range(300)]
+            assert add_objects(again, system_principal(again), batch)["success_count"] == 300
+            now, stored = _counted(again)
+            # 300 new versions: fewer than were counted, no refresh; 600: a refresh.
+            assert now == (expected if expected is not None else stored)
+    finally:
+        again.close()

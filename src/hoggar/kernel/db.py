@@ -99,13 +99,17 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._written = 0
-        self._next_refresh = 256
+        self._written = 0  # versions stored since the last refresh (PostgreSQL)
+        self._analysed: float | None = None  # versions the statistics last counted
+
+    # The first refresh comes after this many versions, however few were there.
+    FIRST_REFRESH = 256
 
     def wrote(self, rows: int) -> None:
         """Count committed versions (every batch path: imports, TAXII POST, sync,
-        offline bundles); on PostgreSQL, refresh the planner's statistics when the rows
-        written since the last refresh outgrow what was there (256, 512, 1,024…).
+        offline bundles); on PostgreSQL, refresh the planner's statistics when the
+        versions stored since the last refresh outgrow those it counted (at least
+        `FIRST_REFRESH`): 256, 512, 1,024… from an empty node.
 
         After a bulk load PostgreSQL plans from stale statistics until autovacuum's
         next ANALYZE — never, where autovacuum is off: `stix_id IN (500 ids)` then became
@@ -113,13 +117,28 @@ class Database:
         were never analysed are estimated at one row, so even a small node's reads
         became nested loops: 1,260 incidents took 2.1 s to list for the map instead of
         10 ms, hence the first refresh after a few hundred rows (an ANALYZE of tables
-        that small takes milliseconds).
+        that small takes milliseconds). The count starts from the statistics already
+        there (`pg_class.reltuples`), so a server restarted on a million records does
+        not analyse them again (two seconds each time) after its first few envelopes.
         """
-        self._written += rows
-        if self.is_sqlite or self._written < self._next_refresh:
+        if self.is_sqlite or rows <= 0:
             return
-        self._next_refresh = self._written * 2
+        if self._analysed is None:
+            self._analysed = self._counted_versions()
+        self._written += rows
+        if self._written < max(self.FIRST_REFRESH, self._analysed):
+            return
         self.refresh_statistics()
+        self._analysed += self._written
+        self._written = 0
+
+    def _counted_versions(self) -> float:
+        """Rows of `stix_versions` at its last ANALYZE (0 if never: reltuples is -1)."""
+        with self.engine.connect() as conn:
+            counted = conn.exec_driver_sql(
+                "SELECT reltuples FROM pg_class WHERE oid = 'stix_versions'::regclass"
+            ).scalar()
+        return max(0.0, float(counted or 0))
 
     def refresh_statistics(self) -> None:
         """`ANALYZE` the busy tables on PostgreSQL (SQLite plans without statistics)."""
