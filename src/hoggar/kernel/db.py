@@ -6,6 +6,7 @@ exactly the same code (DESIGN.md principle 6).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -101,6 +102,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._written = 0  # versions stored since the last refresh (PostgreSQL)
         self._analysed: float | None = None  # versions the statistics last counted
+        self._counting = threading.Lock()  # request threads count concurrently
 
     # The first refresh comes after this many versions, however few were there.
     FIRST_REFRESH = 256
@@ -123,14 +125,15 @@ class Database:
         """
         if self.is_sqlite or rows <= 0:
             return
-        if self._analysed is None:
-            self._analysed = self._counted_versions()
-        self._written += rows
-        if self._written < max(self.FIRST_REFRESH, self._analysed):
-            return
+        with self._counting:  # one thread refreshes; the others count on
+            if self._analysed is None:
+                self._analysed = self._counted_versions()
+            self._written += rows
+            if self._written < max(self.FIRST_REFRESH, self._analysed):
+                return
+            self._analysed += self._written
+            self._written = 0
         self.refresh_statistics()
-        self._analysed += self._written
-        self._written = 0
 
     def _counted_versions(self) -> float:
         """Rows of `stix_versions` at its last ANALYZE (0 if never: reltuples is -1)."""
