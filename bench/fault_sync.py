@@ -34,8 +34,8 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from cluster_kit import CODES, Federation, KillResult
-from hoggar.federation import activity
-from hoggar.federation.cluster import STAR_TOPOLOGY
+from hoggar.demo import activity
+from hoggar.demo.cluster import STAR_TOPOLOGY
 
 console = Console(width=110)
 # Random delays (seconds) after each kind of moment: a write transaction seen open on

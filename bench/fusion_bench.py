@@ -25,12 +25,13 @@ from geo_search_bench import PARTNER, fill, percentile, synthetic_incidents
 from rich.console import Console
 from rich.table import Table
 
+from hoggar.context import Principal, Role
 from hoggar.fusion.score import Facts
 from hoggar.fusion.service import candidates_for
 from hoggar.kernel.settings import load_settings
-from hoggar.node.service import add_member, init_node
+from hoggar.node.service import init_node
+from hoggar.records.identity import add_member
 from hoggar.sharing.markings import ReleaseSet
-from hoggar.sharing.rule import Principal, Role
 
 
 def main() -> None:

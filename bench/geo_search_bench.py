@@ -33,19 +33,20 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, insert, select
 
+from hoggar.context import Principal, Role
 from hoggar.geo.gazetteer import MEMBER_STATES, load_gazetteer
 from hoggar.kernel.clock import format_stix, utcnow
 from hoggar.kernel.ids import new_id
 from hoggar.kernel.settings import load_settings
-from hoggar.node.service import add_member, init_node
+from hoggar.node.service import init_node
+from hoggar.records.identity import add_member
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import queries
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
-from hoggar.stix.projections import project
-from hoggar.stix.search import index_new_rows
-from hoggar.stix.store import ingest_batch
+from hoggar.store import queries
+from hoggar.store.ingest import ingest_batch
+from hoggar.store.projections import project
+from hoggar.store.search import index_new_rows
 from hoggar.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parent.parent

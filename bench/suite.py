@@ -180,8 +180,8 @@ def bulk_import(node: Any, size: int, skip_ids: set[str], seed: int) -> dict[str
     from sqlalchemy import event
 
     from hoggar.cli.data import BULK_BATCH
-    from hoggar.node.service import system_principal
-    from hoggar.stix.bundles import check_pool, import_objects
+    from hoggar.context import system_principal
+    from hoggar.records.bundles import check_pool, import_objects
 
     principal = system_principal(node)
     spent, stored, in_db = 0.0, 0, [0.0]
@@ -348,12 +348,12 @@ def http_pages(base: str) -> dict[str, Any]:
 def in_process_queries(node: Any, since: datetime) -> dict[str, Any]:
     """Dashboard, assessment and candidates, as Algeria's analyst; `since` is the
     analyst's last visit (before the latest records arrived)."""
+    from hoggar.context import Principal, Role
     from hoggar.fusion.score import Facts
     from hoggar.fusion.service import candidates_for
     from hoggar.incidents.dashboard import dashboard
     from hoggar.reports.assessment import Period, assess
-    from hoggar.sharing.rule import Principal, Role
-    from hoggar.stix.queries import ObjectFilter
+    from hoggar.store.queries import ObjectFilter
 
     me = Principal(org_id=node.org_id, name="analyst", role=Role.ANALYST)
     year = ObjectFilter(
@@ -391,10 +391,10 @@ def in_process_queries(node: Any, since: datetime) -> dict[str, Any]:
 
 def sync_slice(ml: Any, posted: list[dict[str, Any]], marker: str) -> dict[str, Any]:
     """Mali's node pulls what was added after `marker` (the POSTed incidents)."""
+    from hoggar.context import system_principal
     from hoggar.federation import sync
     from hoggar.federation.models import Peer
-    from hoggar.node.service import system_principal
-    from hoggar.stix.bundles import import_objects
+    from hoggar.records.bundles import import_objects
 
     # The release-set markings were stored on Algeria's node before the marker (by the
     # bulk import); Mali would have them from its earlier pulls.
@@ -424,13 +424,13 @@ def sync_slice(ml: Any, posted: list[dict[str, Any]], marker: str) -> dict[str, 
 
 def run_cell(backend: str, size: int, post: int, seed: int) -> dict[str, Any]:
     from hoggar.auth.service import create_token
+    from hoggar.demo import cluster
     from hoggar.demo.catalog import load_catalog
     from hoggar.demo.parties import build_parties
-    from hoggar.federation import cluster
     from hoggar.federation.models import Peer
     from hoggar.federation.taxii import collection_id, format_added
     from hoggar.kernel.ids import new_id
-    from hoggar.node.secrets import open_secret
+    from hoggar.kernel.secrets import open_secret
     from hoggar.stix.models import ObjectVersion
 
     cell: dict[str, Any] = {"backend": backend, "size": size}

@@ -23,12 +23,13 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from hoggar.federation import cluster, sync
+from hoggar.context import system_principal
+from hoggar.demo import cluster
+from hoggar.federation import sync
 from hoggar.kernel.clock import format_stix
 from hoggar.kernel.ids import new_id
-from hoggar.node.service import system_principal
+from hoggar.records.bundles import import_objects
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
-from hoggar.stix.bundles import import_objects
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 
 PASSWORD = "bench-password-2026"

@@ -45,7 +45,8 @@ from sync_bench import synthetic
 from hoggar.auth.service import create_token
 from hoggar.federation.taxii import collection_id
 from hoggar.kernel.settings import load_settings
-from hoggar.node.service import add_member, init_node
+from hoggar.node.service import init_node
+from hoggar.records.identity import add_member
 
 
 def _figures(posted: dict[str, Any], seen: int, get_times: list[float]) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def _figures(posted: dict[str, Any], seen: int, get_times: list[float]) -> dict[
 def run(count: int, envelope: int, page: int, max_pages: int) -> dict[str, Any]:
     import uvicorn
 
-    from hoggar.api.app import create_app
+    from hoggar.app import create_app
 
     with tempfile.TemporaryDirectory(prefix="hoggar-taxii-bench-") as tmp:
         node = init_node(

@@ -34,14 +34,14 @@ from sqlalchemy.exc import OperationalError
 
 from hoggar.audit import service as audit
 from hoggar.auth.service import create_token
-from hoggar.federation import cluster
-from hoggar.federation.cluster import STAR_TOPOLOGY, ClusterNode
-from hoggar.node.context import Node
-from hoggar.sharing.markings import RELEASE_SET_EXTENSION_ID, TLP, TLP_BY_ID
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import authoring, queries
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
+from hoggar.context import Node, Principal, Role
+from hoggar.demo import cluster
+from hoggar.demo.cluster import STAR_TOPOLOGY, ClusterNode
+from hoggar.records import authoring
+from hoggar.sharing.markings import TLP, TLP_BY_ID
+from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, RELEASE_SET_EXTENSION_ID
 from hoggar.stix.models import ObjectVersion
+from hoggar.store import queries
 
 CODES = ["DZ", "ML", "NE", "MR", "JS"]
 PASSWORD = "process-cluster-password-2026"

@@ -16,8 +16,8 @@ import httpx
 import psycopg
 import pytest
 
+from hoggar.context import Node
 from hoggar.kernel.settings import Settings, load_settings
-from hoggar.node.context import Node
 from hoggar.node.service import init_node
 
 PG_ADMIN_DSN = os.environ.get("HOGGAR_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -103,7 +103,7 @@ class LiveServer:
 
         import uvicorn
 
-        from hoggar.api.app import create_app
+        from hoggar.app import create_app
 
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))

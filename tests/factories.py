@@ -8,9 +8,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hoggar.kernel.ids import new_id
+from hoggar.kernel.signing import Signer
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
-from hoggar.stix.signing import Signer
 
 TS = "2025-03-01T10:00:00.000Z"
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conftest import ADMIN_PASSWORD, LiveServer
+from hoggar.context import Node, Principal, Role
 from hoggar.federation.peers import add_peer, get_peer
+from hoggar.kernel.secrets import open_secret
 from hoggar.kernel.settings import load_settings
-from hoggar.node.context import Node
-from hoggar.node.secrets import open_secret
-from hoggar.node.service import add_member, init_node, own_card
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import authoring
+from hoggar.node.service import init_node
+from hoggar.records import authoring
+from hoggar.records.identity import add_member, own_card
 
 ORGS = {
     "DZ": ("Algeria", "member"),

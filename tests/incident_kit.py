@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hoggar.context import Node, Principal, Role
 from hoggar.incidents.form import IncidentInput
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import authoring
+from hoggar.records import authoring
 from hoggar.stix.extensions import NAMES_EXTENSION_ID
 
 

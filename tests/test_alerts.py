@@ -23,13 +23,12 @@ from hoggar.alerts.models import Alert, Delivery
 from hoggar.alerts.rules import Criteria
 from hoggar.auth.models import User
 from hoggar.auth.service import create_user
+from hoggar.context import Node, Principal, Role
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid
-from hoggar.node.context import Node
-from hoggar.node.service import add_member
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import authoring
-from hoggar.stix.store import ingest_object
+from hoggar.records import authoring
+from hoggar.records.identity import add_member
+from hoggar.store.ingest import ingest_object
 
 pytestmark = pytest.mark.usefixtures("backend")
 MENAKA = {"lat": 15.918, "lon": 2.4, "km": 60, "label": "Ménaka"}

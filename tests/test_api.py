@@ -24,13 +24,13 @@ from stix2validator import ValidationOptions, validate_instance, validate_string
 from conftest import MALI_ID, LiveServer
 from factories import member_key
 from hoggar.auth.models import ApiToken
+from hoggar.context import Node
 from hoggar.kernel.clock import parse_stix, utcnow
 from hoggar.kernel.ids import new_id
-from hoggar.node.context import Node
+from hoggar.kernel.signing import SIGNATURE_PROPERTY, verify_object
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, SIGNATURE_PROPERTY
+from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 from hoggar.stix.models import ObjectVersion
-from hoggar.stix.signing import verify_object
 
 PROBLEM_JSON = "application/problem+json"
 PASSWORD = "a-long-enough-password"

@@ -19,11 +19,11 @@ from hoggar.auth.service import (
     principal_of,
     update_user,
 )
+from hoggar.context import Node
 from hoggar.kernel.errors import Unauthenticated
-from hoggar.node.context import Node
-from hoggar.stix import authoring
-from hoggar.stix.bundles import export_bundle_text
-from hoggar.stix.queries import ObjectFilter
+from hoggar.records import authoring
+from hoggar.records.bundles import export_bundle_text
+from hoggar.store.queries import ObjectFilter
 
 
 def _actions(node: Node) -> list[str]:

@@ -17,15 +17,14 @@ from factories import incident, release_marking, shared
 from hoggar.audit.models import AuditEntry
 from hoggar.auth.service import create_token, create_user, login
 from hoggar.cli.main import app
+from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.kernel.errors import Conflict, Invalid
 from hoggar.kernel.settings import load_settings
 from hoggar.node import backup
-from hoggar.node.context import Node
-from hoggar.node.service import open_node, system_principal
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import queries
-from hoggar.stix.bundles import import_objects
+from hoggar.node.service import open_node
+from hoggar.records.bundles import import_objects
 from hoggar.stix.models import MonthlyCount, ObjectVersion
+from hoggar.store import queries
 
 MALI = "identity--00000000-0000-4000-8000-00000000000a"
 

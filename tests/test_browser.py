@@ -22,7 +22,7 @@ import hoggar.demo
 from federation_kit import Member, link, running_members
 from hoggar.auth.service import create_user
 from hoggar.federation import sync
-from hoggar.i18n import Msg, render
+from hoggar.kernel.i18n import Msg, render
 from incident_kit import Seeded, seed_place_and_group
 
 CHROMIUM = os.environ.get("HOGGAR_CHROMIUM", "/usr/bin/chromium")

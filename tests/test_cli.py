@@ -34,14 +34,14 @@ from hoggar.audit import service as audit_service
 from hoggar.audit.service import Action, record
 from hoggar.auth import service as auth
 from hoggar.auth.models import ApiToken, User
+from hoggar.context import Node, system_principal
 from hoggar.kernel.ids import new_id
 from hoggar.kernel.settings import load_settings
-from hoggar.node.context import Node
-from hoggar.node.service import open_node, system_principal
+from hoggar.kernel.signing import public_key_b64
+from hoggar.node.service import open_node
 from hoggar.orgs.service import list_orgs, public_key_of
-from hoggar.stix.bundles import import_objects
+from hoggar.records.bundles import import_objects
 from hoggar.stix.models import ObjectLink, ObjectVersion
-from hoggar.stix.signing import public_key_b64
 
 _SCRIPT = shutil.which("hoggar", path=str(Path(sys.executable).parent)) or shutil.which("hoggar")
 HOGGAR = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "hoggar.cli.main"]

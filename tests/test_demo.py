@@ -10,17 +10,16 @@ import pytest
 from stix2validator import ValidationOptions, validate_instance
 
 from hoggar.auth.service import get_user
+from hoggar.context import Node, Principal
 from hoggar.demo import build_scenario, seed_demo
 from hoggar.demo.catalog import load_catalog
 from hoggar.kernel.clock import parse_stix
-from hoggar.node.context import Node
+from hoggar.kernel.signing import verify_object
 from hoggar.orgs.service import list_orgs, public_key_of
 from hoggar.sharing.markings import ReleaseSet
-from hoggar.sharing.rule import Principal
 from hoggar.sources.models import Article, Draft
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
-from hoggar.stix.queries import ObjectFilter, count_objects, list_objects
-from hoggar.stix.signing import verify_object
+from hoggar.store.queries import ObjectFilter, count_objects, list_objects
 
 SELF_ID = "identity--5b0c1f0e-8a4e-4c41-9d7a-2f1c3e5d7a90"
 EVENT_TYPES = {

@@ -28,11 +28,11 @@ from sqlalchemy import func, select, text
 
 from factories import incident, release_marking, shared
 from hoggar.audit.service import verify
+from hoggar.context import Node, system_principal
 from hoggar.kernel.ids import new_id
-from hoggar.node.context import Node
 from hoggar.node.migrate import alembic_config, current_revision, head_revision
-from hoggar.node.service import open_node, system_principal
-from hoggar.stix.bundles import import_objects
+from hoggar.node.service import open_node
+from hoggar.records.bundles import import_objects
 from hoggar.stix.models import MonthlyCount, ObjectIndex, ObjectVersion
 
 MALI = "identity--00000000-0000-4000-8000-00000000000a"

@@ -12,15 +12,15 @@ from sqlalchemy import func, select
 from factories import incident
 from federation_kit import Member, link, peer_token, running_members
 from hoggar.audit.models import AuditEntry
+from hoggar.context import Principal
 from hoggar.federation import offline, sync
 from hoggar.federation.peers import get_peer, peer_status
 from hoggar.kernel.errors import Conflict
-from hoggar.node.secrets import open_secret
+from hoggar.kernel.secrets import open_secret
+from hoggar.kernel.signing import Signer
 from hoggar.node.service import open_node
-from hoggar.sharing.rule import Principal
-from hoggar.stix import queries
 from hoggar.stix.models import ObjectVersion
-from hoggar.stix.signing import Signer
+from hoggar.store import queries
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -73,7 +73,7 @@ def test_sync_relay_through_joint_staff_delivers_exactly_the_release_sets(
     with ml.node.db.session() as session:
         relayed = queries.get_object(session, Principal(org_id=ml.org, name="p"), to_js_ml)
     assert relayed["created_by_ref"] == dz.org
-    from hoggar.stix.signing import verify_object
+    from hoggar.kernel.signing import verify_object
 
     verify_object(relayed, dz.node.signer.public_b64)  # Algeria's signature, intact via JS
 
@@ -207,7 +207,7 @@ def test_tampered_objects_from_a_peer_are_rejected_and_audited(members: dict[str
 
 def test_replayed_old_version_does_not_replace_the_current_one(members: dict[str, Member]) -> None:
     dz, js = members["DZ"], members["JS"]
-    from hoggar.stix import authoring
+    from hoggar.records import authoring
 
     sid = dz.create("v1", [js.org])
     with dz.node.db.transaction() as session:

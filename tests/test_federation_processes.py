@@ -24,7 +24,7 @@ import pytest
 
 from cluster_kit import CODES, Federation, KillResult, Record, RoundResult
 from conftest import BACKENDS, create_pg_database, drop_pg_database
-from hoggar.federation import activity
+from hoggar.demo import activity
 
 pytestmark = pytest.mark.slow
 

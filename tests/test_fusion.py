@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from federation_kit import Member, link, running_members
+from hoggar.context import Principal, Role
 from hoggar.federation import sync
 from hoggar.fusion import service
 from hoggar.fusion.score import DEFAULT_THRESHOLD, Facts, score_pair
 from hoggar.fusion.truth import evaluate, generate
 from hoggar.incidents import service as incidents
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import queries
+from hoggar.store import queries
 from incident_kit import Seeded, ambush_form, analyst, seed_place_and_group
 
 T0 = datetime(2026, 3, 14, 5, 30, tzinfo=UTC)

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from conftest import LiveServer
 from hoggar.auth.service import create_token
-from hoggar.node.context import Node
+from hoggar.context import Node
 
 
 @pytest.fixture

@@ -17,12 +17,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from factories import incident
+from hoggar.context import Node, system_principal
 from hoggar.kernel.errors import Invalid
 from hoggar.kernel.ids import new_id
-from hoggar.node.context import Node
-from hoggar.node.service import system_principal
+from hoggar.records.bundles import import_objects, parse_bundle
 from hoggar.sources.articles import ArticleIn
-from hoggar.stix.bundles import import_objects, parse_bundle
 from hoggar.stix.models import ObjectVersion
 from hoggar.stix.validation import validate_object
 

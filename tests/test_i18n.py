@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hoggar import i18n
+from hoggar.kernel import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "src" / "hoggar" / "locale"

@@ -12,16 +12,16 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from federation_kit import Member, link, running_members
+from hoggar.context import Principal, Role
 from hoggar.federation import sync
-from hoggar.i18n import LANGUAGES, render
 from hoggar.incidents import service
 from hoggar.incidents.form import IncidentInput, Place, check_input
 from hoggar.kernel.errors import NotFound, PermissionDenied
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import queries
+from hoggar.kernel.i18n import LANGUAGES, render
+from hoggar.kernel.signing import verify_object
 from hoggar.stix.models import ObjectLink
-from hoggar.stix.projections import rebuild_projections
-from hoggar.stix.signing import verify_object
+from hoggar.store import queries
+from hoggar.store.projections import rebuild_projections
 from incident_kit import Seeded, ambush_form, analyst, seed_place_and_group
 
 pytestmark = pytest.mark.usefixtures("backend")

@@ -28,18 +28,16 @@ from sqlalchemy import event
 from conftest import ADMIN_PASSWORD, LiveServer
 from factories import incident, release_marking, shared
 from hoggar.auth.service import create_token, create_user
+from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.federation.peers import add_peer
 from hoggar.federation.taxii import collection_id
 from hoggar.fusion.score import Facts
 from hoggar.fusion.service import candidates_for
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.ids import derived_id, new_id
-from hoggar.node.context import Node
-from hoggar.node.service import system_principal
+from hoggar.kernel.signing import public_key_b64
+from hoggar.records.bundles import import_objects
 from hoggar.sharing.markings import TLP
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix.bundles import import_objects
-from hoggar.stix.signing import public_key_b64
 
 CODES = ["ML", "NE", "MR", "BF", "TD", "JS"]
 OTHERS = {c: derived_id("identity", "leak-matrix", c) for c in CODES}
@@ -322,7 +320,7 @@ def test_counts_of_events_reported_twice_see_only_readable_duplicate_links(
     """'Counted once' subtracts a report only for a duplicate-of link the reader may
     read: a count must not betray a link (or a report) it may not see."""
     node, corpus, _ = matrix
-    from hoggar.stix import queries
+    from hoggar.store import queries
 
     for org in [node.org_id, *OTHERS.values()]:
         reader = Principal(org_id=org, name="r", role=Role.VIEWER)
@@ -340,7 +338,7 @@ def test_fusion_candidates_and_map_points_hold_only_readable_incidents(
     matrix: tuple[Node, Corpus, list[Reader]], live_server: LiveServer
 ) -> None:
     node, corpus, _ = matrix
-    from hoggar.stix import queries
+    from hoggar.store import queries
 
     rng = random.Random(11)
     for org in [node.org_id, *OTHERS.values()]:

@@ -12,15 +12,15 @@ import httpx
 import pytest
 
 from conftest import ADMIN_PASSWORD, LiveServer
+from hoggar.context import Node, Principal, Role
 from hoggar.demo import seed_demo
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied
-from hoggar.node.context import Node
-from hoggar.node.service import add_member
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import authoring, queries
+from hoggar.records import authoring
+from hoggar.records.identity import add_member
+from hoggar.stix.types.meetings import ACTION_ITEM, DECISION, MEETING
 from hoggar.stix.validation import validate_object
+from hoggar.store import queries
 from hoggar.summits import service
-from hoggar.summits.model import ACTION_ITEM, DECISION, MEETING
 from incident_kit import analyst
 
 MALI = "identity--5b0e2f3c-7d1a-4e8b-9c6f-2a4d8e1b3c70"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hoggar.text.evaluation import evaluate, group_index, read_cases
+from hoggar.geo.evaluation import evaluate, group_index, read_cases
 from hoggar.text.matching import Entry, NameIndex
 from hoggar.text.normalize import (
     SKELETON_PREFIX,

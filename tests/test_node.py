@@ -8,15 +8,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from conftest import ADMIN_PASSWORD
+from hoggar.context import Node, Principal
 from hoggar.kernel.errors import Conflict, Invalid, NotFound
 from hoggar.kernel.ids import new_id
 from hoggar.kernel.settings import Settings, load_settings
+from hoggar.kernel.signing import Signer, verify_object
 from hoggar.node import migrate
-from hoggar.node.context import Node
-from hoggar.node.service import NotInitialised, add_member, init_node, open_node
-from hoggar.sharing.rule import Principal
-from hoggar.stix import queries
-from hoggar.stix.signing import Signer, verify_object
+from hoggar.node.service import NotInitialised, init_node, open_node
+from hoggar.records.identity import add_member
+from hoggar.store import queries
 
 
 def test_init_creates_signed_identity_key_and_admin(node: Node) -> None:

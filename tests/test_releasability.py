@@ -17,15 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factories import incident, release_marking, shared
+from hoggar.context import Node, Principal
 from hoggar.kernel.errors import NotFound
 from hoggar.kernel.ids import derived_id, new_id
 from hoggar.kernel.jsonutil import load_object
-from hoggar.node.context import Node
+from hoggar.records.bundles import export_bundle_text
 from hoggar.sharing.markings import TLP
-from hoggar.sharing.rule import Principal, may_read
-from hoggar.stix import queries
-from hoggar.stix.bundles import export_bundle_text
-from hoggar.stix.store import ingest_object
+from hoggar.sharing.rule import may_read
+from hoggar.store import queries
+from hoggar.store.ingest import ingest_object
 
 OTHER_ORGS = [
     derived_id("identity", "test-org", c) for c in ("ML", "NE", "MR", "BF", "TD", "LY", "JS")

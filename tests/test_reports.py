@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 
 from conftest import ADMIN_PASSWORD, LiveServer
 from factories import incident, member_key
+from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.incidents import service as incidents
-from hoggar.node.context import Node
 from hoggar.node.migrate import alembic_config
-from hoggar.node.service import add_member, system_principal
+from hoggar.records.bundles import import_objects
+from hoggar.records.identity import add_member
 from hoggar.reports import sitrep
 from hoggar.reports.assessment import Period, assess
-from hoggar.sharing.rule import Principal, Role, may_read
-from hoggar.stix.bundles import import_objects
+from hoggar.sharing.rule import may_read
 from hoggar.stix.models import MonthlyCount, ObjectIndex
 from hoggar.summits import service as summits
 from incident_kit import Seeded, ambush_form, analyst, seed_place_and_group
@@ -319,7 +319,7 @@ def test_the_database_sums_equal_the_incident_rows_for_every_reader(node: Node) 
 
     from factories import release_marking, shared
     from hoggar.reports.assessment import THEMES, _figures, _filter, _grouped_figures
-    from hoggar.stix import queries
+    from hoggar.store import queries
 
     rng = random.Random(20261202)
     readers = [node.org_id, MALI, NIGER]

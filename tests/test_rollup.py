@@ -19,16 +19,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from factories import incident, release_marking, shared
+from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.federation.taxii import delete_object
 from hoggar.kernel.clock import format_stix
 from hoggar.kernel.ids import new_id
-from hoggar.node.context import Node
-from hoggar.node.service import system_principal
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import queries, rollup
-from hoggar.stix.bundles import import_objects
+from hoggar.records.bundles import import_objects
 from hoggar.stix.models import MonthlyCount, ObjectIndex, ObjectVersion
-from hoggar.stix.projections import rebuild_projections
+from hoggar.store import queries, rollup
+from hoggar.store.projections import rebuild_projections
 
 ML = "identity--00000000-0000-4000-8000-00000000000a"
 NE = "identity--00000000-0000-4000-8000-00000000000b"

@@ -24,13 +24,14 @@ from stix2validator import ValidationOptions, validate_instance
 
 from factories import member_signer
 from federation_kit import Member, link, peer_token, running_members
+from hoggar.context import Principal
 from hoggar.federation import sync
 from hoggar.federation.taxii import collection_id
-from hoggar.sharing.markings import RELEASE_SET_EXTENSION_ID, sealed_boxes
-from hoggar.sharing.rule import Principal
-from hoggar.sharing.sealed import BOXES, Opener, seal, sealed_marking_id
-from hoggar.stix import queries
+from hoggar.kernel.sealing import BOXES, Opener, seal, sealed_marking_id
+from hoggar.sharing.markings import sealed_boxes
+from hoggar.stix.extensions import RELEASE_SET_EXTENSION_ID
 from hoggar.stix.models import ObjectVersion, VersionRelease
+from hoggar.store import queries
 
 POOL = [f"identity--00000000-0000-4000-8000-{i:012d}" for i in range(1, 13)]
 

@@ -9,13 +9,13 @@ import pytest
 
 from conftest import MALI_ID
 from factories import incident, shared
-from hoggar.node.context import Node
-from hoggar.node.service import add_member
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import authoring, queries
-from hoggar.stix.projections import rebuild_projections
-from hoggar.stix.search import fts5_query, tsquery
-from hoggar.stix.store import ingest_object
+from hoggar.context import Node, Principal, Role
+from hoggar.records import authoring
+from hoggar.records.identity import add_member
+from hoggar.store import queries
+from hoggar.store.ingest import ingest_object
+from hoggar.store.projections import rebuild_projections
+from hoggar.store.search import fts5_query, tsquery
 
 pytestmark = pytest.mark.usefixtures("backend")
 

@@ -10,8 +10,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hoggar.stix.extensions import SIGNATURE_PROPERTY
-from hoggar.stix.signing import _plain, canonical_bytes
+from hoggar.kernel.signing import SIGNATURE_PROPERTY, _plain, canonical_bytes
 
 keys = st.one_of(st.text(max_size=8), st.sampled_from(["a", "é", "\U0001f600", "\ue000", "Z"]))
 scalars = st.one_of(

@@ -22,14 +22,13 @@ import hoggar.demo
 from conftest import ADMIN_PASSWORD, MALI_ID, LiveServer
 from hoggar.auth.service import create_user
 from hoggar.cli.main import app as cli
+from hoggar.context import Node, Principal, Role
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal, Role
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_feed, read_file
 from hoggar.sources.egress import ALLOW_ENV
 from hoggar.sources.models import Article, Draft
-from hoggar.stix import queries
+from hoggar.store import queries
 from incident_kit import analyst
 
 # The two sample articles (shared/data/articles), as the package ships them.

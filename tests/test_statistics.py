@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import bindparam, text
 
 from factories import incident
+from hoggar.context import Node, system_principal
 from hoggar.federation.taxii import add_objects
-from hoggar.node.context import Node
-from hoggar.node.service import open_node, system_principal
-from hoggar.stix.bundles import import_objects
+from hoggar.node.service import open_node
+from hoggar.records.bundles import import_objects
 
 TABLES = ("stix_versions", "stix_index", "stix_links", "stix_version_release")
 

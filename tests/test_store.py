@@ -9,15 +9,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from factories import TS, incident, release_marking, shared
+from hoggar.context import Node, Principal
 from hoggar.kernel.ids import new_id
-from hoggar.node.context import Node
+from hoggar.kernel.signing import Signer
 from hoggar.orgs.service import upsert_org
-from hoggar.sharing.rule import Principal
-from hoggar.stix import queries
 from hoggar.stix.models import ObjectIndex, ObjectVersion
-from hoggar.stix.projections import rebuild_projections
-from hoggar.stix.signing import Signer
-from hoggar.stix.store import Outcome, ingest_object
+from hoggar.store import queries
+from hoggar.store.ingest import Outcome, ingest_object
+from hoggar.store.projections import rebuild_projections
 
 
 def _ingest(node: Node, obj: object, **kw: object):  # type: ignore[no-untyped-def]

@@ -33,18 +33,17 @@ from conftest import ADMIN_PASSWORD, BACKENDS, LiveServer, create_pg_database, d
 from factories import incident, release_marking, shared
 from hoggar.audit.models import AuditEntry
 from hoggar.auth.service import create_peer_account, create_token, create_user
+from hoggar.context import Node, Principal, Role
 from hoggar.federation.taxii import collection_id
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.ids import new_id
 from hoggar.kernel.settings import load_settings
-from hoggar.node.context import Node
-from hoggar.node.service import add_member, init_node
-from hoggar.sharing.markings import RELEASE_SET_EXTENSION_ID
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import authoring
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
+from hoggar.node.service import init_node
+from hoggar.records import authoring
+from hoggar.records.identity import add_member
+from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, RELEASE_SET_EXTENSION_ID
 from hoggar.stix.models import ObjectVersion
-from hoggar.stix.store import ingest_object
+from hoggar.store.ingest import ingest_object
 
 TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"

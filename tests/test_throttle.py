@@ -13,9 +13,8 @@ from hoggar.audit.models import AuditEntry
 from hoggar.auth import throttle
 from hoggar.auth.models import LoginThrottle
 from hoggar.auth.service import create_user
+from hoggar.context import Node, Role
 from hoggar.kernel.clock import utcnow
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Role
 
 
 def _sign_in(server: LiveServer, username: str, password: str) -> httpx.Response:

@@ -8,8 +8,8 @@ import httpx
 
 from conftest import ADMIN_PASSWORD, LiveServer
 from factories import incident
+from hoggar.context import Node
 from hoggar.federation.taxii import collection_id
-from hoggar.node.context import Node
 
 TAXII = "application/taxii+json;version=2.1"
 

@@ -14,12 +14,11 @@ import pytest
 
 from conftest import ADMIN_PASSWORD, MALI_ID, LiveServer
 from hoggar.auth.service import create_user
-from hoggar.i18n import Msg, render
+from hoggar.context import Node, Principal
+from hoggar.kernel.i18n import Msg, render
 from hoggar.kernel.ids import new_id
-from hoggar.node.context import Node
-from hoggar.node.service import add_member
-from hoggar.sharing.rule import Principal
-from hoggar.stix import queries
+from hoggar.records.identity import add_member
+from hoggar.store import queries
 from incident_kit import Seeded, seed_place_and_group
 
 VIEWER_PASSWORD = "viewer-password-2026"

@@ -9,7 +9,7 @@ from importlib import resources
 import httpx
 
 from conftest import ADMIN_PASSWORD, LiveServer
-from hoggar.node.context import Node
+from hoggar.context import Node
 
 
 def _sign_in(url: str) -> httpx.Response:

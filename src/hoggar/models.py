@@ -5,9 +5,9 @@ from hoggar.audit.models import AuditEntry, AuditHead
 from hoggar.auth.models import ApiToken, LoginThrottle, User
 from hoggar.federation.models import BundleCursor, Peer, ReceivedBundle, TaxiiStatus
 from hoggar.fusion.models import FusionDecision
+from hoggar.kernel.added_clock import ClockRow
 from hoggar.orgs.models import NodeSetting, Organization
 from hoggar.sources.models import Article, Draft, Feed
-from hoggar.stix.clock import ClockRow
 from hoggar.stix.models import MonthlyCount, ObjectIndex, ObjectVersion, VersionRelease
 
 __all__ = [

@@ -6,8 +6,8 @@ import logging
 import os
 
 from hoggar.alerts.service import SmtpConfig, deliver, run_rules
+from hoggar.context import Node
 from hoggar.kernel.loop import Periodic
-from hoggar.node.context import Node
 
 log = logging.getLogger("hoggar.alerts")
 INTERVAL_ENV = "HOGGAR_ALERTS_INTERVAL"

@@ -28,14 +28,14 @@ from hoggar.alerts.models import Alert, Delivery, WatchRule
 from hoggar.alerts.rules import Criteria
 from hoggar.auth.models import User
 from hoggar.auth.service import principal_of
+from hoggar.context import Node, Principal
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, NotFound, Problem
 from hoggar.kernel.jsonutil import load_object
-from hoggar.node.context import Node
 from hoggar.orgs.models import NodeSetting
-from hoggar.sharing.rule import Principal, visible_to
-from hoggar.stix import queries
+from hoggar.sharing.rule import visible_to
 from hoggar.stix.models import ObjectVersion
+from hoggar.store import queries
 
 CURSOR_KEY = "alerts.cursor"
 MAX_ATTEMPTS = 8

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from hoggar.auth.models import User
 from hoggar.auth.service import SAFE_METHODS, authenticate_token, principal_of
+from hoggar.context import Node, Principal
 from hoggar.kernel.errors import PermissionDenied, Unauthenticated
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal
 
 CSRF_HEADER = "x-csrf-token"
 

@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hoggar.audit.models import AuditEntry, AuditHead
+from hoggar.kernel.added_clock import lock_clock
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.jsonutil import dumps_compact
-from hoggar.stix.clock import lock_clock
-from hoggar.stix.signing import Signer, verify_bytes
+from hoggar.kernel.signing import Signer, verify_bytes
 
 GENESIS = "0" * 64
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hoggar.audit.service import Action, record
 from hoggar.auth import throttle
 from hoggar.auth.models import ApiToken, User
+from hoggar.context import Node, Principal, Role
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import (
     Conflict,
@@ -27,8 +28,6 @@ from hoggar.kernel.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal, Role
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A hash to verify against when the user does not exist, so timing does not tell.

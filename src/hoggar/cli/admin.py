@@ -21,8 +21,8 @@ from hoggar.cli.common import (
     settings_for,
 )
 from hoggar.node import backup, migrate
-from hoggar.node.service import add_member, own_card
 from hoggar.orgs import service as org_service
+from hoggar.records.identity import add_member, own_card
 
 users = typer.Typer(
     help="Manage local accounts.\n\nExample: hoggar user add amina --role analyst",

@@ -12,9 +12,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from hoggar.context import Node
 from hoggar.kernel.errors import HoggarError
 from hoggar.kernel.settings import DATA_DIR_ENV, Settings, load_settings
-from hoggar.node.context import Node
 from hoggar.node.service import open_node
 
 console = Console(stderr=True)

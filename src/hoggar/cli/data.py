@@ -13,19 +13,18 @@ from rich.table import Table
 
 from hoggar.audit.service import Action, record
 from hoggar.cli.common import DEFAULT_DATA_DIR, DataDir, console, fail, handle_errors, opened, out
+from hoggar.context import Principal, system_principal
 from hoggar.kernel.errors import HoggarError
-from hoggar.node.service import system_principal
-from hoggar.sharing.markings import parse_tlp
-from hoggar.sharing.rule import Principal
-from hoggar.stix.bundles import (
+from hoggar.records.bundles import (
     check_pool,
     export_bundle_text,
     import_objects,
     iter_bundle_files,
     parse_bundle,
 )
-from hoggar.stix.projections import rebuild_projections
-from hoggar.stix.queries import ObjectFilter
+from hoggar.sharing.markings import parse_tlp
+from hoggar.store.projections import rebuild_projections
+from hoggar.store.queries import ObjectFilter
 
 projections = typer.Typer(
     help="Derived indexes of stored objects.\n\nExample: hoggar projections rebuild",

@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 
 from hoggar.cli.common import DEFAULT_DATA_DIR, DataDir, console, fail, handle_errors, opened, out
+from hoggar.context import Node
 from hoggar.federation import offline, peers, sync
-from hoggar.node.context import Node
 from hoggar.orgs.service import list_orgs
 
 peer_app = typer.Typer(

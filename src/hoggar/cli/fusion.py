@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from hoggar.cli.common import DEFAULT_DATA_DIR, DataDir, handle_errors, opened, out
+from hoggar.context import Principal, Role
 from hoggar.fusion import service
 from hoggar.fusion.score import DEFAULT_THRESHOLD
 from hoggar.fusion.truth import evaluate, generate
-from hoggar.sharing.rule import Principal, Role
 
 fusion_app = typer.Typer(
     help="Reports of the same event by several states.\n\n"

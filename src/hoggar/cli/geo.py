@@ -10,11 +10,11 @@ import typer
 from rich.table import Table
 
 from hoggar.cli.common import DEFAULT_DATA_DIR, DataDir, fail, handle_errors, opened, out
+from hoggar.context import Principal, Role
 from hoggar.geo.borders import load_borders
+from hoggar.geo.evaluation import evaluate, read_cases
 from hoggar.geo.gazetteer import GazetteerError, load_gazetteer
 from hoggar.incidents import service
-from hoggar.sharing.rule import Principal, Role
-from hoggar.text.evaluation import evaluate, read_cases
 
 geo_app = typer.Typer(
     help="The offline gazetteer and borders.\n\nExample: hoggar geo lookup Tamanghasset",

@@ -122,7 +122,7 @@ def serve(
     import uvicorn
 
     from hoggar.alerts.runner import INTERVAL_ENV, AlertLoop
-    from hoggar.api.app import create_app, settle
+    from hoggar.app import create_app, settle
     from hoggar.sources.runner import FEEDS_INTERVAL_ENV, FeedLoop
 
     with opened(data_dir) as node:
@@ -223,7 +223,8 @@ def demo_federation(
     Each node has its own SQLite file and web interface; every member is linked to the
     joint staff, and Mali and Niger directly. Example: hoggar demo federation --base-port 8471
     """
-    from hoggar.federation import activity, cluster, sync
+    from hoggar.demo import activity, cluster
+    from hoggar.federation import sync
 
     nodes = cluster.plan(base_dir, ["DZ", "ML", "NE", "MR", "JS"], base_port)
     if not (base_dir / "initialised").exists():

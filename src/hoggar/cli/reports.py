@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from hoggar.cli.common import DEFAULT_DATA_DIR, DataDir, fail, handle_errors, opened, out
-from hoggar.node.service import system_principal
+from hoggar.context import system_principal
 from hoggar.orgs.service import org_names
 from hoggar.reports import sitrep
 

@@ -11,9 +11,9 @@ import typer
 from rich.table import Table
 
 from hoggar.cli.common import DEFAULT_DATA_DIR, DataDir, fail, handle_errors, opened, out
+from hoggar.context import system_principal
 from hoggar.extraction.evaluation import FIELDS, evaluate, read_set
 from hoggar.extraction.extractor import default_extractor
-from hoggar.node.service import system_principal
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, read_file, read_path
 from hoggar.sources.runner import fetch_due, reader

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hoggar.auth.service import create_user, get_user
+from hoggar.context import Node, Role, system_principal
 from hoggar.demo.catalog import load_catalog
 from hoggar.demo.groups import group_objects
 from hoggar.demo.incidents import generate_incidents
@@ -20,13 +21,10 @@ from hoggar.demo.parties import SELF_KEY, Parties, build_parties, demo_signer, p
 from hoggar.demo.places import location_objects
 from hoggar.demo.reports import report_objects
 from hoggar.kernel.errors import Invalid, NotFound, Problem
-from hoggar.node.context import Node
-from hoggar.node.service import system_principal
+from hoggar.kernel.signing import Signer
 from hoggar.orgs.service import upsert_org
-from hoggar.sharing.rule import Role
-from hoggar.stix.bundles import import_objects
-from hoggar.stix.queries import ObjectFilter, list_objects
-from hoggar.stix.signing import Signer
+from hoggar.records.bundles import import_objects
+from hoggar.store.queries import ObjectFilter, list_objects
 
 DEFAULT_ANALYST_PASSWORD = "analyst-demo-2026"
 DEFAULT_VIEWER_PASSWORD = "viewer-demo-2026"

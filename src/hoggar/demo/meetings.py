@@ -13,7 +13,7 @@ from hoggar.demo.parties import SELF_KEY, SETUP_AT, Parties, demo_id
 from hoggar.demo.places import location_id, names_extension
 from hoggar.sharing.markings import TLP
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
-from hoggar.summits.model import ACTION_UPDATE, extension
+from hoggar.stix.types.meetings import ACTION_UPDATE, extension
 from hoggar.summits.service import ActionIn, DecisionIn, MeetingIn, meeting_objects
 
 

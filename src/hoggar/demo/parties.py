@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hoggar.demo.catalog import Catalog, Org
 from hoggar.demo.sampling import pick
 from hoggar.kernel.ids import derived_id
-from hoggar.node.service import identity_object
+from hoggar.kernel.signing import Signer
+from hoggar.records.identity import identity_object
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
-from hoggar.stix.signing import Signer
 
 SELF_KEY = "DZ"  # the demo node is Algeria's
 JOINT_STAFF_KEY = "JS"

@@ -16,14 +16,7 @@ from typing import Any
 
 from hoggar.extraction.dates import DateMention, find_dates
 from hoggar.extraction.language import detect_language
-from hoggar.extraction.lexicon import (
-    Hit,
-    Lexicon,
-    by_key,
-    by_language,
-    lexicon_data,
-    trigger_data,
-)
+from hoggar.extraction.lexicon import Hit, Lexicon, by_key, by_language, lexicon_data, trigger_data
 from hoggar.extraction.mentions import (
     GroupFinder,
     GroupName,

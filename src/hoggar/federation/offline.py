@@ -28,19 +28,19 @@ from nacl.public import SealedBox
 from sqlalchemy import select
 
 from hoggar.audit.service import Action, record
+from hoggar.context import Node, Principal, Role
 from hoggar.federation.models import BundleCursor, ReceivedBundle
 from hoggar.federation.taxii import format_added
 from hoggar.kernel.clock import parse_stix, utcnow
 from hoggar.kernel.errors import Conflict, HoggarError, Invalid, Problem
 from hoggar.kernel.jsonutil import load_object
-from hoggar.node.context import Node
+from hoggar.kernel.sealing import x25519_public
+from hoggar.kernel.signing import verify_bytes
 from hoggar.orgs.service import get_org, org_names, public_key_of
-from hoggar.sharing.rule import Principal, Role, current_visible_to
-from hoggar.sharing.sealed import x25519_public
-from hoggar.stix.bundles import ingest_order, record_rejection
+from hoggar.records.bundles import ingest_order, record_rejection
+from hoggar.sharing.rule import current_visible_to
 from hoggar.stix.models import ObjectVersion
-from hoggar.stix.signing import verify_bytes
-from hoggar.stix.store import Outcome, ingest_batch
+from hoggar.store.ingest import Outcome, ingest_batch
 
 MAGIC = b"HOGGAR-BUNDLE/1\n"
 SIGNATURE_SIZE = 64

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
 from hoggar.auth.service import USERNAME_RE, create_peer_account
+from hoggar.context import Node
 from hoggar.federation.models import Peer
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, NotFound, Problem
-from hoggar.node.context import Node
-from hoggar.node.secrets import seal_secret
-from hoggar.node.service import add_member
+from hoggar.kernel.secrets import PREFIX, seal_secret
+from hoggar.kernel.signing import Signer
+from hoggar.records.identity import add_member
 
 
 @dataclass(frozen=True)
@@ -167,3 +168,13 @@ def peer_status(peer: Peer, now: datetime | None = None) -> dict[str, Any]:
         "bytes_received": peer.bytes_received,
         "bytes_sent": peer.bytes_sent,
     }
+
+
+def seal_clear_peer_tokens(session: Session, signer: Signer) -> int:
+    """Seal the peer tokens still stored in clear; returns how many."""
+    sealed = 0
+    for peer in session.scalars(select(Peer).where(Peer.outbound_token.is_not(None))):
+        if peer.outbound_token and not peer.outbound_token.startswith(PREFIX):
+            peer.outbound_token = seal_secret(signer, peer.outbound_token)
+            sealed += 1
+    return sealed

@@ -20,17 +20,17 @@ from sqlalchemy.orm import Session
 
 from hoggar import __version__
 from hoggar.audit.service import Action, record
+from hoggar.context import Node, Principal, Role
 from hoggar.federation.models import Peer
 from hoggar.federation.peers import get_peer, list_peers
 from hoggar.federation.taxii import TAXII_MEDIA, format_added
 from hoggar.kernel.clock import parse_stix, utcnow
 from hoggar.kernel.errors import PeerFailure
-from hoggar.node.context import Node
-from hoggar.node.secrets import open_secret
-from hoggar.sharing.rule import Principal, Role, current_visible_to
-from hoggar.stix.bundles import ingest_order, record_rejection
+from hoggar.kernel.secrets import open_secret
+from hoggar.records.bundles import ingest_order, record_rejection
+from hoggar.sharing.rule import current_visible_to
 from hoggar.stix.models import ObjectVersion
-from hoggar.stix.store import Outcome, ingest_batch
+from hoggar.store.ingest import Outcome, ingest_batch
 
 PAGE = 500
 
@@ -112,7 +112,7 @@ def pull(
         base = _collection_url(client)
         params: dict[str, Any] = {"match[version]": "all", "limit": page_size}
         if peer.pull_cursor:
-            # Exact: a Hoggar peer's date_added is in commit order (hoggar.stix.clock).
+            # Exact: a Hoggar peer's date_added is in commit order (hoggar.kernel.added_clock).
             params["added_after"] = peer.pull_cursor
         while True:
             response = _checked(client.get(base + "objects/", params=params))

@@ -18,15 +18,15 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from hoggar.audit.service import Action, record
+from hoggar.context import Node, Principal
 from hoggar.federation.models import TaxiiStatus
 from hoggar.kernel.clock import parse_stix, utcnow, version_key
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.kernel.jsonutil import dumps_compact, load_object
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal, current_visible_to, visible_to
-from hoggar.stix.bundles import ingest_order, record_rejection
+from hoggar.records.bundles import ingest_order, record_rejection
+from hoggar.sharing.rule import current_visible_to, visible_to
 from hoggar.stix.models import ObjectVersion
-from hoggar.stix.store import IngestResult, ingest_batch
+from hoggar.store.ingest import IngestResult, ingest_batch
 
 TAXII_MEDIA = "application/taxii+json;version=2.1"
 STIX_MEDIA = "application/stix+json;version=2.1"
@@ -354,7 +354,7 @@ def delete_object(node: Node, principal: Principal, object_id: str, versions: Se
 
 
 def _restore_current(session: Session, object_id: str) -> None:
-    from hoggar.stix.projections import project, project_links, set_current_index
+    from hoggar.store.projections import project, project_links, set_current_index
 
     remaining = list(
         session.scalars(

@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hoggar.context import Principal
 from hoggar.fusion.score import Facts
 from hoggar.fusion.service import nearby_incidents
 from hoggar.geo.borders import haversine_km
 from hoggar.incidents.codebook import load_codebook
 from hoggar.incidents.service import extension_of
-from hoggar.sharing.rule import Principal
 
 KIDNAPPINGS = {"kidnapping", "kidnapping_foreign_national"}
 ATTACKS = {"attack_on_post", "ambush", "ied", "suicide_attack", "rocket_mortar"}

@@ -18,18 +18,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hoggar.context import Node, Principal
 from hoggar.fusion.models import FusionDecision
 from hoggar.fusion.score import DEFAULT_THRESHOLD, Facts, Match, score_pair, search_window
 from hoggar.incidents.service import extension_of, pointing_at
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, PermissionDenied, Problem
 from hoggar.kernel.jsonutil import load_object
-from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
-from hoggar.sharing.rule import Principal, visible_to
-from hoggar.stix import queries
-from hoggar.stix.authoring import Sharing, create_object, update_object
+from hoggar.records.authoring import Sharing, create_object, update_object
+from hoggar.sharing.rule import visible_to
 from hoggar.stix.models import ObjectIndex, ObjectVersion
+from hoggar.store import queries
 
 FUSED_CONTEXT = "fused-event"  # grouping_context is an open vocabulary (STIX 2.1 §10.8)
 MAX_SCANNED = 5000

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hoggar.context import Principal
 from hoggar.kernel.clock import utcnow
-from hoggar.sharing.rule import Principal
-from hoggar.stix import queries
+from hoggar.store import queries
 
 
 @dataclass

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hoggar.i18n import LANGUAGES, N_, Msg
 from hoggar.incidents.codebook import Codebook, check_incident_extension, load_codebook
 from hoggar.kernel.clock import format_stix, parse_stix
+from hoggar.kernel.i18n import LANGUAGES, N_, Msg
 from hoggar.sharing.markings import TLP, parse_tlp
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 
@@ -59,7 +59,7 @@ class IncidentInput:
     tlp: str = "amber"
     release_to: tuple[str, ...] = ()
     # "1": the recipients see who else receives the record; else each learns only
-    # that it does (a sealed release set, hoggar.sharing.sealed).
+    # that it does (a sealed release set, hoggar.kernel.sealing).
     disclose_recipients: str = ""
 
     @classmethod

@@ -1,7 +1,7 @@
 """Incidents: report, edit (a new version), corroborate or dispute, and read one in full.
 
-Writes go through `hoggar.stix.authoring` (signed versions, the one ingest path, the
-audit log); reads through `hoggar.stix.queries`, so the releasability rule applies to
+Writes go through `hoggar.records.authoring` (signed versions, the one ingest path, the
+audit log); reads through `hoggar.store.queries`, so the releasability rule applies to
 the incident and to everything shown beside it (places, groups, opinions, notes).
 """
 
@@ -15,22 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hoggar.i18n import N_, Msg
-from hoggar.incidents.form import (
-    OPINIONS,
-    Checked,
-    IncidentInput,
-    Place,
-    check_input,
-)
+from hoggar.context import Node, Principal
+from hoggar.incidents.form import OPINIONS, Checked, IncidentInput, Place, check_input
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
+from hoggar.kernel.i18n import N_, Msg
 from hoggar.kernel.jsonutil import load_object
-from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
-from hoggar.sharing.markings import TLP
-from hoggar.sharing.rule import Principal, visible_to
-from hoggar.stix import queries
-from hoggar.stix.authoring import (
+from hoggar.records.authoring import (
     Sharing,
     change_sharing,
     create_object,
@@ -38,8 +29,11 @@ from hoggar.stix.authoring import (
     revoke_object,
     update_object,
 )
+from hoggar.sharing.markings import TLP
+from hoggar.sharing.rule import visible_to
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
+from hoggar.store import queries
 from hoggar.text.matching import Entry, NameIndex, names_from
 
 GROUP_TYPES = ("intrusion-set", "threat-actor")

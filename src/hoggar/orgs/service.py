@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
+from hoggar.context import Node
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, NotFound, Problem
 from hoggar.kernel.ids import is_id
-from hoggar.node.context import Node
+from hoggar.kernel.signing import load_public_key
 from hoggar.orgs.models import NodeSetting, Organization
-from hoggar.stix.signing import load_public_key
 
 KINDS = ("member", "joint-staff")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")

@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from hoggar.sharing.rule import Principal
-from hoggar.stix import queries
+from hoggar.context import Principal
+from hoggar.store import queries
 
 THEMES: dict[str, tuple[str, ...]] = {
     "armed-group-violence": (

@@ -20,18 +20,17 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from hoggar import i18n
+from hoggar.context import Node, Principal, Role
 from hoggar.incidents.codebook import load_codebook
+from hoggar.kernel import i18n
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, Problem
-from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.reports.assessment import THEMES, Assessment, Period, assess
 from hoggar.reports.charts import bars, map_svg
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import queries
+from hoggar.stix.types.meetings import THEME_LABELS
+from hoggar.store import queries
 from hoggar.summits import service as summits
-from hoggar.summits.model import THEME_LABELS
 
 KEY_INCIDENTS = 10
 ANNEX_LIMIT = 2000

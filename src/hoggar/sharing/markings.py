@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from hoggar.kernel.ids import derived_id, is_id
-from hoggar.sharing.sealed import SEALED_PROPERTY, check_boxes
+from hoggar.kernel.sealing import SEALED_PROPERTY, check_boxes
+from hoggar.stix.extensions import RELEASE_SET_EXTENSION_ID
 
 # OASIS TLP 2.0 marking definitions (extension-definition--60a3c5c5…), and the STIX 2.1
 # §7.2.1.4 TLP 1.0 ones, which we read as their TLP 2.0 equivalents.
@@ -49,8 +50,6 @@ TLP1_IDS: dict[str, TLP] = {
 TLP_BY_ID: dict[str, TLP] = {v: k for k, v in TLP2_IDS.items()} | TLP1_IDS
 # From most to least restrictive: when an object carries several, the strictest wins.
 TLP_ORDER = [TLP.RED, TLP.AMBER_STRICT, TLP.AMBER, TLP.GREEN, TLP.CLEAR]
-
-RELEASE_SET_EXTENSION_ID = "extension-definition--3c0d5a3e-6a2b-4f4e-9d7b-8a1e2b9c4d51"
 
 
 def tlp_marking_object(level: TLP) -> dict[str, Any]:
@@ -110,7 +109,7 @@ class ReleaseSet:
 
     creator: str
     members: frozenset[str]
-    # Sealed (hoggar.sharing.sealed): the marking does not list the members; `members`
+    # Sealed (hoggar.kernel.sealing): the marking does not list the members; `members`
     # is what this node could open, the whole set only on the originator's and relays'.
     sealed: bool = False
 
@@ -168,7 +167,7 @@ def release_set_of_marking(obj: Mapping[str, Any]) -> ReleaseSet | None:
     """The release set a marking-definition declares, or None if it is not one.
 
     A sealed set comes back with no members: only the boxes a node can open tell
-    them (`hoggar.stix.store.ReleaseResolver`)."""
+    them (`hoggar.store.ingest.ReleaseResolver`)."""
     if obj.get("type") != "marking-definition":
         return None
     ext = _release_extension(obj)

@@ -9,45 +9,13 @@ nothing is ever filtered afterwards in Python. Property tests check the two agre
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
+from hoggar.context import Principal
 from hoggar.stix.models import ObjectVersion, VersionRelease
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    ANALYST = "analyst"
-    VIEWER = "viewer"
-    PEER = "peer"  # another node, reading and pushing as its organization over TAXII
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is asking: a user or a peer node, always of one organization."""
-
-    org_id: str
-    name: str
-    role: Role = Role.VIEWER
-    user_id: int | None = None
-    kind: str = "user"  # "user" | "peer" | "system"
-
-    @property
-    def can_write(self) -> bool:
-        """May author records (as this node's organization) or import bundles."""
-        return self.role in (Role.ADMIN, Role.ANALYST)
-
-    @property
-    def is_peer(self) -> bool:
-        return self.role == Role.PEER
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
 
 
 def may_read(org_id: str, originator_id: str, release_set: Collection[str]) -> bool:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.kernel.loop import Periodic
-from hoggar.node.context import Node
-from hoggar.node.service import system_principal
-from hoggar.sharing.rule import Principal, Role
 from hoggar.sources.service import FeedRun, due_feeds, fetch_feed
 
 FEEDS_INTERVAL_ENV = "HOGGAR_FEEDS_INTERVAL"

@@ -20,6 +20,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
+from hoggar.context import Node, Principal
 from hoggar.extraction.extractor import Draft as DraftBody
 from hoggar.extraction.extractor import Evidence as DraftEvidence
 from hoggar.extraction.extractor import Extractor
@@ -31,14 +32,12 @@ from hoggar.incidents.form import IncidentInput
 from hoggar.incidents.service import names_of, report_incident, visible_groups
 from hoggar.kernel.clock import format_stix, utcnow
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
-from hoggar.node.context import Node
+from hoggar.records.authoring import Sharing, create_object, update_object
 from hoggar.sharing.markings import TLP
-from hoggar.sharing.rule import Principal
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_feed
 from hoggar.sources.egress import allowed_networks, guarded_client, refusal
 from hoggar.sources.models import Article, Draft, Feed
-from hoggar.stix import queries
-from hoggar.stix.authoring import Sharing, create_object, update_object
+from hoggar.store import queries
 
 OPEN_SOURCE = "open-source"
 GRADES = ("A", "B", "C", "D", "E", "F")

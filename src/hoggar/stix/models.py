@@ -114,7 +114,7 @@ class MonthlyCount(Base):
     (originator and release-set marking) and what they are (event type, country).
 
     Kept by database triggers on `stix_index` (migration 0011), never written by code;
-    see `hoggar.stix.rollup`.
+    see `hoggar.store.rollup`.
     """
 
     __tablename__ = "stix_monthly"

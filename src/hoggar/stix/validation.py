@@ -13,8 +13,9 @@ from typing import Any
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.ids import ID_RE, TYPE_RE
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID, SIGNATURE_PROPERTY
-from hoggar.summits import model as summits_model
+from hoggar.kernel.signing import SIGNATURE_PROPERTY
+from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
+from hoggar.stix.types import meetings as summits_model
 
 # STIX 2.1 §6 cyber-observable types: no created/modified, never versioned.
 SCO_TYPES = frozenset(

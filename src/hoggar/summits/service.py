@@ -18,16 +18,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hoggar.context import Node, Principal
 from hoggar.incidents.service import pointing_at, pointing_at_each, readable_objects
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.kernel.ids import new_id
-from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
+from hoggar.records.authoring import Sharing, create_object
 from hoggar.sharing.markings import TLP
-from hoggar.sharing.rule import Principal
-from hoggar.stix import queries
-from hoggar.stix.authoring import Sharing, create_object
-from hoggar.summits.model import (
+from hoggar.stix.types.meetings import (
     ACTION_ITEM,
     ACTION_UPDATE,
     DECISION,
@@ -37,6 +35,7 @@ from hoggar.summits.model import (
     THEMES,
     extension,
 )
+from hoggar.store import queries
 
 
 @dataclass(frozen=True)

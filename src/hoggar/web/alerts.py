@@ -9,13 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from hoggar import i18n
 from hoggar.alerts import service
 from hoggar.auth.models import User
+from hoggar.context import Node
 from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.incidents.service import local_name, visible_groups
+from hoggar.kernel import i18n
 from hoggar.kernel.errors import Invalid
-from hoggar.node.context import Node
 from hoggar.web.common import (
     FORM_EXPIRED,
     Viewer,

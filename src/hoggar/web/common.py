@@ -14,15 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from hoggar import i18n
 from hoggar.auth.models import User
 from hoggar.auth.service import principal_of
+from hoggar.context import Node, Principal
 from hoggar.incidents.codebook import load_codebook
+from hoggar.kernel import i18n
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.errors import HoggarError
-from hoggar.node.context import Node
 from hoggar.sharing.markings import TLP_BY_ID
-from hoggar.sharing.rule import Principal
 
 HERE = Path(__file__).resolve().parent
 LANG_COOKIE = "hoggar_lang"

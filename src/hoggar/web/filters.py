@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from hoggar.i18n import N_, Msg
 from hoggar.incidents.form import parse_moment
-from hoggar.stix.queries import ObjectFilter
+from hoggar.kernel.i18n import N_, Msg
+from hoggar.store.queries import ObjectFilter
 
 PERIODS = {"30d": 30, "90d": 90, "1y": 365, "5y": 5 * 365}
 

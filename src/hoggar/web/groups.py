@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
-from hoggar import i18n
+from hoggar.context import Node
 from hoggar.incidents import service
+from hoggar.kernel import i18n
 from hoggar.kernel.errors import NotFound
-from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
-from hoggar.stix import queries
+from hoggar.store import queries
 from hoggar.web.common import current_viewer, language_of, login_redirect, not_found, render
 
 

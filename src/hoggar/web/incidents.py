@@ -13,18 +13,18 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from hoggar import i18n
+from hoggar.context import Node
 from hoggar.fusion import service as fusion
 from hoggar.fusion.related import related_for
 from hoggar.incidents import service
 from hoggar.incidents.form import OPINIONS, IncidentInput
+from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
-from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
+from hoggar.records.authoring import Sharing
 from hoggar.sharing.markings import TLP
 from hoggar.sources import service as sources
-from hoggar.stix import queries
-from hoggar.stix.authoring import Sharing
+from hoggar.store import queries
 from hoggar.web.common import (
     FORM_EXPIRED,
     Viewer,

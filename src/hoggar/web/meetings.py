@@ -12,14 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from hoggar import i18n
+from hoggar.context import Node
 from hoggar.incidents.service import local_name
+from hoggar.kernel import i18n
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied, Problem
-from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
+from hoggar.stix.types.meetings import STATUSES, THEME_LABELS
 from hoggar.summits import service
-from hoggar.summits.model import STATUSES, THEME_LABELS
 from hoggar.web.common import (
     FORM_EXPIRED,
     Viewer,

@@ -8,17 +8,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from hoggar import i18n
+from hoggar.context import Node
 from hoggar.geo.gazetteer import MEMBER_STATES as MEMBERS
+from hoggar.kernel import i18n
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid
-from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
 from hoggar.reports import sitrep
 from hoggar.reports.assessment import THEMES, Period, assess
 from hoggar.reports.charts import bars, map_svg
+from hoggar.stix.types.meetings import THEME_LABELS
 from hoggar.summits import service as summits
-from hoggar.summits.model import THEME_LABELS
 from hoggar.web.common import current_viewer, error_text, language_of, login_redirect, render
 from hoggar.web.meetings import by_member
 

@@ -11,19 +11,19 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
-from hoggar import i18n
-from hoggar.api.routes.accounts import start_session
 from hoggar.auth.models import User
 from hoggar.auth.service import login
 from hoggar.auth.service import logout as logout_user
+from hoggar.context import Node
 from hoggar.geo.gazetteer import load_gazetteer
+from hoggar.http.sessions import start_session
 from hoggar.incidents.dashboard import FIRST_VISIT_DAYS, PARTNER_CAP
 from hoggar.incidents.dashboard import dashboard as dashboard_figures
+from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError, NotFound, TooManyAttempts, Unauthenticated
-from hoggar.node.context import Node
 from hoggar.orgs.service import org_names
-from hoggar.stix import queries
-from hoggar.stix.projections import display_name
+from hoggar.store import queries
+from hoggar.store.projections import display_name
 from hoggar.web import alerts, groups, incidents, meetings, reports, sources
 from hoggar.web.common import (
     HERE,

@@ -10,10 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from hoggar import i18n
+from hoggar.context import Node
 from hoggar.geo.gazetteer import load_gazetteer
+from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
-from hoggar.node.context import Node
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_date
 from hoggar.web.common import (

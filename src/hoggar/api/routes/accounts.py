@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,27 +12,17 @@ from hoggar.api.schemas import LoginIn, OrgIn, TokenCreate, UserCreate, UserPatc
 from hoggar.audit import service as audit
 from hoggar.auth import service as auth
 from hoggar.auth.models import User
+from hoggar.context import Node, Principal
+from hoggar.http.sessions import start_session
 from hoggar.kernel.errors import PermissionDenied
-from hoggar.node.context import Node
-from hoggar.node.service import add_member
 from hoggar.orgs import service as orgs
-from hoggar.sharing.rule import Principal
+from hoggar.records.identity import add_member
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 Auth = Annotated[Principal, Depends(get_principal)]
 Admin = Annotated[Principal, Depends(require_admin)]
 ReadDb = Annotated[Session, Depends(get_read_session)]
 NodeDep = Annotated[Node, Depends(get_node)]
-
-
-def start_session(request: Request, user: User) -> str:
-    """Put the signed-in user in the (signed) session cookie; returns the CSRF token."""
-    request.session.clear()
-    csrf = secrets.token_urlsafe(24)
-    request.session.update(
-        {"user_id": user.id, "org": user.org_id, "csrf": csrf, "lang": user.language}
-    )
-    return csrf
 
 
 def user_dict(user: User) -> dict[str, Any]:

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from hoggar.api.deps import get_node, get_principal, get_read_session
+from hoggar.context import Node, Principal
 from hoggar.kernel.clock import utcnow
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal
 from hoggar.summits import service
 
 router = APIRouter(prefix="/api", tags=["meetings"])

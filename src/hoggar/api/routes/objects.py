@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from hoggar.api.deps import get_node, get_principal, get_read_session
 from hoggar.api.schemas import ObjectCreate, ObjectUpdate, SharingIn
+from hoggar.context import Node, Principal
 from hoggar.kernel.errors import Invalid, Problem
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal
-from hoggar.stix import authoring, queries
-from hoggar.stix.bundles import export_bundle_text, import_objects, parse_bundle
+from hoggar.records import authoring
+from hoggar.records.bundles import export_bundle_text, import_objects, parse_bundle
+from hoggar.store import queries
 
 router = APIRouter(prefix="/api", tags=["objects"])
 STIX_JSON = "application/stix+json;version=2.1"

@@ -12,9 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from hoggar.api.deps import get_node, get_principal, get_read_session
+from hoggar.context import Node, Principal
 from hoggar.kernel.errors import PermissionDenied
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal
 from hoggar.sources import service
 from hoggar.sources.articles import MAX_TEXT, ArticleIn
 

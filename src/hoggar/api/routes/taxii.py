@@ -22,11 +22,10 @@ from hoggar import __version__
 from hoggar.api.deps import get_node, get_read_session
 from hoggar.api.problems import NotAcceptable, UnsupportedMediaType
 from hoggar.auth.service import authenticate, authenticate_token, principal_of, refusal
+from hoggar.context import Node, Principal
 from hoggar.federation import taxii
 from hoggar.kernel.errors import Invalid, NotFound, Problem, TooLarge, Unauthenticated
 from hoggar.kernel.jsonutil import loads_strict
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal
 
 router = APIRouter(prefix="/taxii2", tags=["taxii"])
 

@@ -12,7 +12,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from hoggar.stix.projections import project_links
+from hoggar.store.projections import project_links
 
 revision = "0004"
 down_revision = "0003"

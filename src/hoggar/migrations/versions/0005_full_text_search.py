@@ -12,8 +12,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from hoggar.stix.projections import project
-from hoggar.stix.search import POSTGRESQL_DDL, POSTGRESQL_DROP, SQLITE_DDL, SQLITE_DROP
+from hoggar.store.projections import project
+from hoggar.store.search import POSTGRESQL_DDL, POSTGRESQL_DROP, SQLITE_DDL, SQLITE_DROP
 
 revision = "0005"
 down_revision = "0004"

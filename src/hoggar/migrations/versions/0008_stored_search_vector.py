@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from hoggar.stix.search import POSTGRESQL_DDL, POSTGRESQL_VECTOR_DDL
+from hoggar.store.search import POSTGRESQL_DDL, POSTGRESQL_VECTOR_DDL
 
 revision = "0008"
 down_revision = "0007"

@@ -6,7 +6,7 @@ Create Date: 2026-12-02 04:00:00
 
 The AFTER INSERT trigger ran one FTS5 insert per row (about 75 µs each, three
 quarters of a bulk import); the writers of `stix_index` now call
-`hoggar.stix.search.index_new_rows` once per batch. Update and delete triggers stay.
+`hoggar.store.search.index_new_rows` once per batch. Update and delete triggers stay.
 PostgreSQL is unchanged (its vector is a generated column).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from hoggar.stix.search import SQLITE_INSERT_TRIGGER
+from hoggar.store.search import SQLITE_INSERT_TRIGGER
 
 revision = "0010"
 down_revision = "0009"

@@ -13,14 +13,15 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Integer, Select, case, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from hoggar.context import Principal
 from hoggar.kernel.errors import Invalid, Problem, not_found
 from hoggar.kernel.jsonutil import load_object
 from hoggar.sharing.markings import TLP_BY_ID, builtin_marking_object, sealed_boxes
-from hoggar.sharing.rule import Principal, current_visible_to, visible_columns, visible_to
-from hoggar.stix import rollup
+from hoggar.sharing.rule import current_visible_to, visible_columns, visible_to
 from hoggar.stix.extensions import DEFINITIONS, HOGGAR_IDENTITY
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion, VersionRelease
-from hoggar.stix.search import query_terms, text_matches
+from hoggar.store import rollup
+from hoggar.store.search import query_terms, text_matches
 
 MAX_PAGE = 1000
 GROUPABLE = {
@@ -451,7 +452,7 @@ def aggregate(
 ) -> list[dict[str, Any]]:
     """Counts and casualty sums per group, over what the principal may read.
 
-    From the monthly counts where they can answer (`hoggar.stix.rollup`), else from
+    From the monthly counts where they can answer (`hoggar.store.rollup`), else from
     the rows; both give the same figures (tests/test_rollup.py)."""
     if group_by not in GROUPABLE:
         raise Invalid(
@@ -580,7 +581,7 @@ def recipients_of(session: Session, principal: Principal, row: ObjectVersion) ->
 
 def recipients_disclosed(session: Session, row: ObjectVersion) -> bool:
     """Whether the version's release set lets its recipients see each other (a sealed
-    set does not, hoggar.sharing.sealed); True for a record without recipients."""
+    set does not, hoggar.kernel.sealing); True for a record without recipients."""
     if row.release_marking_id is None:
         return True
     body = session.scalar(

@@ -16,11 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
+from hoggar.context import Node, Principal
 from hoggar.kernel.clock import format_stix, parse_stix, utcnow
 from hoggar.kernel.errors import Conflict, Invalid, PermissionDenied, Problem
 from hoggar.kernel.ids import TYPE_RE, is_id, new_id
 from hoggar.kernel.jsonutil import load_object
-from hoggar.node.context import Node
+from hoggar.kernel.sealing import seal, sealed_marking_id
+from hoggar.kernel.signing import SIGNATURE_PROPERTY
 from hoggar.orgs.models import Organization
 from hoggar.orgs.service import list_orgs, org_names
 from hoggar.sharing.markings import (
@@ -31,12 +33,9 @@ from hoggar.sharing.markings import (
     parse_tlp,
     sealed_release_marking,
 )
-from hoggar.sharing.rule import Principal
-from hoggar.sharing.sealed import seal, sealed_marking_id
-from hoggar.stix.extensions import SIGNATURE_PROPERTY
 from hoggar.stix.models import ObjectVersion
-from hoggar.stix.queries import get_version_row
-from hoggar.stix.store import IngestResult, ReleaseResolver, ingest_object
+from hoggar.store.ingest import IngestResult, ReleaseResolver, ingest_object
+from hoggar.store.queries import get_version_row
 
 # Properties the server owns: a client may not set them on create or update.
 SERVER_PROPS = {
@@ -54,7 +53,7 @@ SERVER_PROPS = {
 @dataclass(frozen=True)
 class Sharing:
     """What the originator chooses: a TLP level, who receives the record, and whether
-    the recipients see each other (`disclose`; else a sealed set, hoggar.sharing.sealed)."""
+    the recipients see each other (`disclose`; else a sealed set, hoggar.kernel.sealing)."""
 
     tlp: TLP
     release_to: frozenset[str]

@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from hoggar.sharing.rule import Principal, may_read
+from hoggar.context import Principal
+from hoggar.sharing.rule import may_read
 from hoggar.stix.models import MonthlyCount, ObjectVersion, VersionRelease
 
 if TYPE_CHECKING:
-    from hoggar.stix.queries import ObjectFilter
+    from hoggar.store.queries import ObjectFilter
 
 KEYS: dict[str, Any] = {
     "type": literal("incident"),
@@ -168,7 +169,7 @@ def aggregate(
 ) -> list[dict[str, Any]] | None:
     """The same figures as `queries.aggregate` from the monthly counts, or None when
     they cannot answer (the caller then reads the incident rows)."""
-    from hoggar.stix import queries
+    from hoggar.store import queries
 
     if not answers(flt, group_by):
         return None

@@ -6,7 +6,7 @@ database without the key directory, a read through SQL) must not hand them over.
 are stored as `sealed:v1:` + XSalsa20-Poly1305 (libsodium secretbox) under a key
 derived from the node's Ed25519 seed, which lives in the data directory's key file
 (mode 600), not in the database. Tokens stored in clear before are sealed when the
-node opens (`seal_clear_peer_tokens`) and still read meanwhile.
+node opens (`hoggar.federation.peers.seal_clear_peer_tokens`) and still read meanwhile.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ import hashlib
 
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from hoggar.stix.signing import Signer
+from hoggar.kernel.signing import Signer
 
 PREFIX = "sealed:v1:"
 
@@ -42,15 +40,3 @@ def open_secret(signer: Signer, stored: str | None) -> str | None:
         raise ValueError(
             "a stored secret does not open with this node's key (was the key replaced?)"
         ) from exc
-
-
-def seal_clear_peer_tokens(session: Session, signer: Signer) -> int:
-    """Seal the peer tokens still stored in clear; returns how many."""
-    from hoggar.federation.models import Peer
-
-    sealed = 0
-    for peer in session.scalars(select(Peer).where(Peer.outbound_token.is_not(None))):
-        if peer.outbound_token and not peer.outbound_token.startswith(PREFIX):
-            peer.outbound_token = seal_secret(signer, peer.outbound_token)
-            sealed += 1
-    return sealed

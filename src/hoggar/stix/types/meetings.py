@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from hoggar.i18n import N_
 from hoggar.kernel.errors import Problem
+from hoggar.kernel.i18n import N_
 from hoggar.kernel.ids import ID_RE
 
 MEETINGS_EXTENSION_ID = "extension-definition--3f1c8e2a-6b4d-4f7e-9a2c-5d8e1b0c7f34"

@@ -14,7 +14,7 @@ from hoggar import __version__
 from hoggar.api import problems
 from hoggar.api.compression import CompressResponses
 from hoggar.api.routes import accounts, meetings, objects, sources, taxii
-from hoggar.node.context import Node
+from hoggar.context import Node
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),

@@ -22,7 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from hoggar.stix.extensions import SIGNATURE_PROPERTY
+# The property holding an object's signature (a JWS with a detached payload).
+SIGNATURE_PROPERTY = "x_hoggar_signature"
+
 
 ALG = "Ed25519"
 

@@ -19,10 +19,13 @@ from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from hoggar.kernel.added_clock import allocate_added_at, next_added_at
 from hoggar.kernel.bulk import insert_rows
 from hoggar.kernel.clock import parse_stix, version_key
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
+from hoggar.kernel.sealing import Opener
+from hoggar.kernel.signing import SIGNATURE_PROPERTY, key_id, verify_object
 from hoggar.orgs.service import public_key_of
 from hoggar.sharing.markings import (
     TLP_BY_ID,
@@ -32,14 +35,11 @@ from hoggar.sharing.markings import (
     strictest_tlp,
 )
 from hoggar.sharing.rule import may_read
-from hoggar.sharing.sealed import Opener
-from hoggar.stix.clock import allocate_added_at, next_added_at
-from hoggar.stix.extensions import BUILTIN_IDS, SIGNATURE_PROPERTY
+from hoggar.stix.extensions import BUILTIN_IDS
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion, VersionRelease
-from hoggar.stix.projections import project, project_links, set_current_index
-from hoggar.stix.search import index_new_rows
-from hoggar.stix.signing import key_id, verify_object
 from hoggar.stix.validation import UNVERSIONED_TYPES, validate_object
+from hoggar.store.projections import project, project_links, set_current_index
+from hoggar.store.search import index_new_rows
 
 # Tables for the driver's executemany (the ORM's bulk path costs several times more).
 _VERSIONS = cast(Table, ObjectVersion.__table__)
@@ -82,7 +82,7 @@ class ReleaseResolver:
 
     def __init__(self, session: Session, opener: Opener | None = None) -> None:
         self.session = session
-        self.opener = opener  # the node's key for sealed sets (hoggar.sharing.sealed)
+        self.opener = opener  # the node's key for sealed sets (hoggar.kernel.sealing)
         self.cache: dict[str, ReleaseSet | None] = {}
         self.keys: dict[str, str | None] = {}
 
@@ -196,7 +196,7 @@ class Checked:
 
     stix_id: str
     columns: dict[str, Any]  # the version row's columns derived from the object alone
-    index: dict[str, Any]  # its index row (hoggar.stix.projections)
+    index: dict[str, Any]  # its index row (hoggar.store.projections)
     links: list[dict[str, Any]]
 
 

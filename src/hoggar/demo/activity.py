@@ -11,13 +11,12 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hoggar.context import Node, system_principal
 from hoggar.demo.catalog import load_catalog
 from hoggar.kernel.clock import format_stix
-from hoggar.node.context import Node
-from hoggar.node.service import system_principal
 from hoggar.orgs.service import list_orgs
+from hoggar.records import authoring
 from hoggar.sharing.markings import TLP
-from hoggar.stix import authoring
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 
 EVENTS = [

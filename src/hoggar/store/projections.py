@@ -17,7 +17,7 @@ from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
-from hoggar.stix.search import index_new_rows
+from hoggar.store.search import index_new_rows
 from hoggar.text.normalize import search_document
 
 _TEXT_PROPS = ("name", "description", "content", "abstract", "explanation", "opinion", "context")
@@ -164,7 +164,7 @@ def project_links(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
         pairs += [(r, "location") for r in _refs(inc.get("location_refs"))]
     pairs += [(r, "object") for r in _refs(obj.get("object_refs"))]
     pairs += [(r, "object") for r in _refs(obj.get("sighting_of_ref"))]
-    # Meetings, decisions, action items and their updates (hoggar.summits.model).
+    # Meetings, decisions, action items and their updates (hoggar.stix.types.meetings).
     for prop, role in _MEETING_REFS:
         pairs += [(r, role) for r in _refs(obj.get(prop))]
     rel_type = obj.get("relationship_type") if obj.get("type") == "relationship" else None

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import httpx
 
+from hoggar.context import Node
 from hoggar.federation.peers import add_peer
 from hoggar.kernel.settings import Settings, load_settings
-from hoggar.node.context import Node
-from hoggar.node.service import add_member, init_node, open_node, own_card
+from hoggar.node.service import init_node, open_node
+from hoggar.records.identity import add_member, own_card
 
 MEMBERS: dict[str, tuple[str, str, dict[str, str]]] = {
     "DZ": ("Algeria", "member", {"ar": "الجزائر", "fr": "Algérie", "en": "Algeria"}),

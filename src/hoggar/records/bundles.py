@@ -20,13 +20,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
+from hoggar.context import Node, Principal
 from hoggar.kernel.errors import Invalid, PermissionDenied, Problem, TooLarge
 from hoggar.kernel.ids import is_id, new_id
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
-from hoggar.node.context import Node
-from hoggar.sharing.rule import Principal
-from hoggar.stix.queries import ObjectFilter, iter_export
-from hoggar.stix.store import IngestResult, checks, ingest_batch
+from hoggar.store.ingest import IngestResult, checks, ingest_batch
+from hoggar.store.queries import ObjectFilter, iter_export
 
 # Markings first so that release sets resolve; then identities (originators).
 _ORDER = {"marking-definition": 0, "extension-definition": 1, "identity": 2}
@@ -168,7 +167,7 @@ def check_pool(workers: int) -> Iterator[Executor | None]:
         yield None
         return
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["hoggar.stix.store"])
+    ctx.set_forkserver_preload(["hoggar.store.ingest"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         yield pool
 
