@@ -24,7 +24,7 @@ from hoggar.kernel.jsonutil import load_object
 from hoggar.records.bundles import export_bundle_text
 from hoggar.sharing.markings import TLP
 from hoggar.sharing.rule import may_read
-from hoggar.store import queries
+from hoggar.store import queries, rollup
 from hoggar.store.ingest import ingest_object
 
 OTHER_ORGS = [
@@ -72,6 +72,7 @@ object_spec = st.tuples(
     st.sampled_from(COUNTRIES),
     st.integers(min_value=0, max_value=50),
     st.booleans(),  # whether to carry a release marking at all
+    st.sampled_from(range(len(OTHER_ORGS) + 1)),  # whose release set a borrowed record tries
 )
 
 
@@ -81,7 +82,7 @@ def _org(node: Node, index: int) -> str:
 
 def _store(node: Node, model: Model, specs: list[tuple]) -> None:  # type: ignore[type-arg]
     with node.db.transaction() as session:
-        for originator_i, versions, country, killed, marked in specs:
+        for originator_i, versions, country, killed, marked, lender_i in specs:
             originator = _org(node, originator_i)
             sid = new_id("incident")
             word = f"w{sid[-12:]}"
@@ -114,6 +115,27 @@ def _store(node: Node, model: Model, specs: list[tuple]) -> None:  # type: ignor
                 model.versions[sid].append(
                     Version(frozenset(members), revoked and is_last, modified)
                 )
+            _borrow(session, node, originator, _org(node, lender_i), country, killed)
+
+
+def _borrow(session, node: Node, originator: str, lender: str, country, killed: int) -> None:  # type: ignore[no-untyped-def]
+    """A record released under another organization's release set is refused: the rule
+    would read its own release rows, the counts the set's, and they would disagree."""
+    if lender == originator:
+        return
+    members = {originator, *OTHER_ORGS[:2]} - {lender}
+    ingest_object(session, release_marking(lender, members), node_org_id=node.org_id)
+    obj = incident(
+        originator,
+        name="Borrowed",
+        markings=shared(lender, members, TLP.AMBER),
+        event_type="battle",
+        killed=killed,
+        **({"country": country} if country else {}),
+    )
+    result = ingest_object(session, obj, node_org_id=node.org_id)
+    assert not result.ok
+    assert [p.where for p in result.problems] == ["/object_marking_refs"]
 
 
 def _walk(session, principal: Principal, flt: queries.ObjectFilter, limit: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -136,6 +158,10 @@ def _check_org(node: Node, model: Model, org: str, rnd: random.Random) -> None:
         assert len(listed) == len(set(listed)), "a page repeated an object"
         assert set(listed) == expected
         assert queries.count_objects(session, principal, incidents) == len(expected)
+        assert rollup.count(session, principal, incidents) == len(expected)
+        sums = queries.incident_groups(session, principal, incidents).sums
+        assert sum(s[3][0] for s in sums) == len(expected)
+        assert sum(s[3][1] for s in sums) == sum(model.killed[s] for s in expected)
         with_revoked = queries.ObjectFilter(types=("incident",), include_revoked=True)
         assert set(_walk(session, principal, with_revoked, 1000)) == model.visible(
             org, include_revoked=True

@@ -15,7 +15,8 @@ from hoggar.kernel.signing import Signer
 from hoggar.orgs.service import upsert_org
 from hoggar.stix.models import ObjectIndex, ObjectVersion
 from hoggar.store import queries
-from hoggar.store.ingest import Outcome, ingest_object
+from hoggar.store.check import Outcome
+from hoggar.store.ingest import ingest_object
 from hoggar.store.projections import rebuild_projections
 
 

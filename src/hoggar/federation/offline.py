@@ -37,10 +37,9 @@ from hoggar.kernel.jsonutil import load_object
 from hoggar.kernel.sealing import x25519_public
 from hoggar.kernel.signing import verify_bytes
 from hoggar.orgs.service import get_org, org_names, public_key_of
-from hoggar.records.bundles import ingest_order, record_rejection
+from hoggar.records.inbound import Channel, receiving
 from hoggar.sharing.rule import current_visible_to
 from hoggar.stix.models import ObjectVersion
-from hoggar.store.ingest import Outcome, ingest_batch
 
 MAGIC = b"HOGGAR-BUNDLE/1\n"
 SIGNATURE_SIZE = 64
@@ -242,26 +241,15 @@ def import_bundle(node: Node, path: Path, *, actor: str = "cli") -> BundleSummar
         header.get("until"),
         len(data),
     )
-    with node.db.transaction() as session:
+    channel = Channel.federation(f"bundle:{header['from']}"[:120], actor, f"bundle:{path.name}")
+    with receiving(node) as inbox:
+        session = inbox.session
         if session.get(ReceivedBundle, digest) is not None:
             raise Conflict("This bundle was already applied here; nothing was changed.")
-        results = ingest_batch(
-            session,
-            [objects[i] for i in ingest_order(objects)],
-            node_org_id=node.org_id,
-            received_via=f"bundle:{header['from']}"[:120],
-            require_signature=True,
-            holder_org_id=node.org_id,
-            opener=node.opener,
-        )
-        for result in results:
-            if result.outcome is Outcome.DUPLICATE:
-                summary.duplicates += 1
-            elif result.ok:
-                summary.created += 1
-            else:
-                summary.rejected += 1
-                record_rejection(session, node, result, actor=actor, source=f"bundle:{path.name}")
+        got = inbox.receive(objects, channel)
+        summary.duplicates += got.duplicates
+        summary.created += got.created
+        summary.rejected += got.rejected
         session.add(
             ReceivedBundle(
                 sha256=digest,
@@ -285,5 +273,4 @@ def import_bundle(node: Node, path: Path, *, actor: str = "cli") -> BundleSummar
                 "rejected": summary.rejected,
             },
         )
-    node.db.wrote(sum(r.stored for r in results))
     return summary

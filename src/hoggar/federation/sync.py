@@ -27,10 +27,9 @@ from hoggar.federation.taxii import TAXII_MEDIA, format_added
 from hoggar.kernel.clock import parse_stix, utcnow
 from hoggar.kernel.errors import PeerFailure
 from hoggar.kernel.secrets import open_secret
-from hoggar.records.bundles import ingest_order, record_rejection
+from hoggar.records.inbound import Channel, receiving
 from hoggar.sharing.rule import current_visible_to
 from hoggar.stix.models import ObjectVersion
-from hoggar.store.ingest import Outcome, ingest_batch
 
 PAGE = 500
 
@@ -138,28 +137,11 @@ def _store_page(
     report: SyncReport,
     wire_bytes: int,
 ) -> None:
-    with node.db.transaction() as session:
-        peer = get_peer(session, peer_name)
-        received = duplicates = rejected = 0
-        results = ingest_batch(
-            session,
-            [objects[i] for i in ingest_order(objects)],
-            node_org_id=node.org_id,
-            received_via=f"peer:{peer_name}",
-            require_signature=True,
-            holder_org_id=node.org_id,
-            opener=node.opener,
-        )
-        for result in results:
-            if result.outcome is Outcome.DUPLICATE:
-                duplicates += 1
-            elif result.ok:
-                received += 1
-            else:
-                rejected += 1
-                record_rejection(
-                    session, node, result, actor=f"peer:{peer_name}", source=f"peer:{peer_name}"
-                )
+    via = f"peer:{peer_name}"
+    with receiving(node) as inbox:
+        peer = get_peer(inbox.session, peer_name)
+        got = inbox.receive(objects, Channel.federation(via, via, via))
+        received, duplicates, rejected = got.created, got.duplicates, got.rejected
         if last_added and (peer.pull_cursor is None or last_added > peer.pull_cursor):
             peer.pull_cursor = last_added
         peer.objects_received += received
@@ -168,7 +150,6 @@ def _store_page(
     report.received += received
     report.duplicates += duplicates
     report.rejected += rejected
-    node.db.wrote(sum(r.stored for r in results))
 
 
 def push(

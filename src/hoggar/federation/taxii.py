@@ -23,10 +23,11 @@ from hoggar.federation.models import TaxiiStatus
 from hoggar.kernel.clock import parse_stix, utcnow, version_key
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.kernel.jsonutil import dumps_compact, load_object
-from hoggar.records.bundles import ingest_order, record_rejection
+from hoggar.records.inbound import Channel, receiving
 from hoggar.sharing.rule import current_visible_to, visible_to
 from hoggar.stix.models import ObjectVersion
-from hoggar.store.ingest import IngestResult, ingest_batch
+from hoggar.store.check import IngestResult
+from hoggar.store.ingest import delete_versions
 
 TAXII_MEDIA = "application/taxii+json;version=2.1"
 STIX_MEDIA = "application/stix+json;version=2.1"
@@ -246,30 +247,16 @@ def add_objects(node: Node, principal: Principal, objects: Sequence[Any]) -> dic
     if not (principal.can_write or principal.is_peer):
         raise PermissionDenied("Your role may not add objects to this collection.")
     request_at = utcnow()
-    results: list[tuple[IngestResult, str]] = []
-    with node.db.transaction() as session:
-        ordered = [objects[i] for i in ingest_order(objects)]  # release markings first
-        batch = ingest_batch(
-            session,
-            ordered,
-            node_org_id=node.org_id,
-            received_via=f"taxii:{principal.name}",
-            require_signature=principal.is_peer,
-            holder_org_id=node.org_id,
-            opener=node.opener,
-        )
-        for obj, result in zip(ordered, batch, strict=True):
-            version = (
-                str(obj.get("modified") or obj.get("created") or "")
-                if isinstance(obj, dict)
-                else ""
-            )
-            results.append((result, version))
-            if not result.ok:
-                record_rejection(
-                    session, node, result, actor=principal.name, source=f"taxii:{principal.name}"
-                )
+    via = f"taxii:{principal.name}"
+    channel = Channel(via, principal.name, via, require_signature=principal.is_peer)
+    with receiving(node) as inbox:
+        got = inbox.receive(objects, channel)
+        results = [
+            (result, _version_named(obj))
+            for obj, result in zip(got.objects, got.results, strict=True)
+        ]
         status = _status_body(request_at, results)
+        session = inbox.session
         session.add(
             TaxiiStatus(
                 id=status["id"],
@@ -288,8 +275,12 @@ def add_objects(node: Node, principal: Principal, objects: Sequence[Any]) -> dic
             target=f"taxii:{status['id']}",
             detail={"success": status["success_count"], "failure": status["failure_count"]},
         )
-    node.db.wrote(sum(r.stored for r, _ in results))
     return status
+
+
+def _version_named(obj: Any) -> str:
+    """The version an object of a POST names, for its status entry."""
+    return str(obj.get("modified") or obj.get("created") or "") if isinstance(obj, dict) else ""
 
 
 def _status_body(request_at: datetime, results: list[tuple[IngestResult, str]]) -> dict[str, Any]:
@@ -337,10 +328,7 @@ def delete_object(node: Node, principal: Principal, object_id: str, versions: Se
             raise PermissionDenied(
                 "Only an administrator of the originating organization may delete it."
             )
-        for row in rows:
-            session.delete(row)
-        session.flush()
-        _restore_current(session, object_id)
+        delete_versions(session, object_id, rows)
         record(
             session,
             node.signer,
@@ -351,20 +339,3 @@ def delete_object(node: Node, principal: Principal, object_id: str, versions: Se
             detail={"versions": len(rows)},
         )
     return len(rows)
-
-
-def _restore_current(session: Session, object_id: str) -> None:
-    from hoggar.store.projections import project, project_links, set_current_index
-
-    remaining = list(
-        session.scalars(
-            select(ObjectVersion)
-            .where(ObjectVersion.stix_id == object_id)
-            .order_by(ObjectVersion.version_key.desc())
-        )
-    )
-    for i, row in enumerate(remaining):
-        row.is_current = i == 0
-    if remaining:
-        obj = load_object(remaining[0].body)
-        set_current_index(session, remaining[0], project(obj), project_links(obj))

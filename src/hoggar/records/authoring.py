@@ -34,7 +34,8 @@ from hoggar.sharing.markings import (
     sealed_release_marking,
 )
 from hoggar.stix.models import ObjectVersion
-from hoggar.store.ingest import IngestResult, ReleaseResolver, ingest_object
+from hoggar.store.check import IngestResult, ReleaseResolver
+from hoggar.store.ingest import ingest_object
 from hoggar.store.queries import get_version_row
 
 # Properties the server owns: a client may not set them on create or update.

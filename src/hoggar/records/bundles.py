@@ -17,18 +17,14 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from hoggar.audit.service import Action, record
 from hoggar.context import Node, Principal
 from hoggar.kernel.errors import Invalid, PermissionDenied, Problem, TooLarge
 from hoggar.kernel.ids import is_id, new_id
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
-from hoggar.store.ingest import IngestResult, checks, ingest_batch
+from hoggar.records.inbound import Channel, ingest_order, receiving
+from hoggar.store.check import IngestResult, checks
 from hoggar.store.queries import ObjectFilter, iter_export
-
-# Markings first so that release sets resolve; then identities (originators).
-_ORDER = {"marking-definition": 0, "extension-definition": 1, "identity": 2}
 
 
 def parse_bundle(
@@ -50,14 +46,6 @@ def parse_bundle(
     if len(objects) > max_objects:
         raise TooLarge(f"The bundle holds {len(objects)} objects; the limit is {max_objects}.")
     return objects
-
-
-def ingest_order(objects: Sequence[Any]) -> list[int]:
-    def key(i: int) -> int:
-        obj = objects[i]
-        return _ORDER.get(str(obj.get("type")), 3) if isinstance(obj, dict) else 3
-
-    return sorted(range(len(objects)), key=key)
 
 
 @dataclass
@@ -86,21 +74,6 @@ class ImportReport:
         }
 
 
-def record_rejection(
-    session: Session, node: Node, result: IngestResult, *, actor: str, source: str
-) -> None:
-    """The audit entry for one refused object, whatever path it came by."""
-    record(
-        session,
-        node.signer,
-        actor=actor,
-        org_id=node.org_id,
-        action=Action.OBJECT_REJECTED,
-        target=result.stix_id[:300],
-        detail={"source": source[:200], "reason": result.message[:500]},
-    )
-
-
 def import_objects(
     node: Node,
     objects: Sequence[Any],
@@ -120,36 +93,26 @@ def import_objects(
     if not principal.can_write:
         raise PermissionDenied("Your role may not import records.")
     report = ImportReport()
+    channel = Channel(
+        source, principal.name, source, require_signature=require_signature, hold_check=False
+    )
     ordered = [objects[i] for i in ingest_order(objects)]
     checked = checks(ordered, pool)
     for start in range(0, len(ordered), batch_size):
         chunk = ordered[start : start + batch_size]
         done = list(islice(checked, len(chunk)))
-        with node.db.transaction() as session:
-            batch = ingest_batch(
-                session,
-                chunk,
-                node_org_id=node.org_id,
-                received_via=source,
-                require_signature=require_signature,
-                opener=node.opener,
-                checked=done,
-            )
-            counts = Counter(r.outcome.value for r in batch)
+        with receiving(node) as inbox:
+            batch = inbox.receive(chunk, channel, checked=done).results
             record(
-                session,
+                inbox.session,
                 node.signer,
                 actor=principal.name,
                 org_id=node.org_id,
                 action=Action.IMPORT,
                 target=source[:300],
-                detail=dict(counts),
+                detail=dict(Counter(r.outcome.value for r in batch)),
             )
-            for r in batch:
-                if not r.ok:
-                    record_rejection(session, node, r, actor=principal.name, source=source)
         report.results.extend(batch)
-        node.db.wrote(sum(r.stored for r in batch))
         if progress:
             progress(len(chunk))
     return report
@@ -167,7 +130,7 @@ def check_pool(workers: int) -> Iterator[Executor | None]:
         yield None
         return
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["hoggar.store.ingest"])
+    ctx.set_forkserver_preload(["hoggar.store.check"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         yield pool
 

@@ -167,7 +167,7 @@ def release_set_of_marking(obj: Mapping[str, Any]) -> ReleaseSet | None:
     """The release set a marking-definition declares, or None if it is not one.
 
     A sealed set comes back with no members: only the boxes a node can open tell
-    them (`hoggar.store.ingest.ReleaseResolver`)."""
+    them (`hoggar.store.check.ReleaseResolver`)."""
     if obj.get("type") != "marking-definition":
         return None
     ext = _release_extension(obj)

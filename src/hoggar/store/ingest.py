@@ -9,10 +9,8 @@ a rejected object leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Executor
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, select, text, update
@@ -21,23 +19,23 @@ from sqlalchemy.orm import Session
 
 from hoggar.kernel.added_clock import allocate_added_at, next_added_at
 from hoggar.kernel.bulk import insert_rows
-from hoggar.kernel.clock import parse_stix, version_key
-from hoggar.kernel.errors import Problem
-from hoggar.kernel.jsonutil import dumps_compact, loads_strict
+from hoggar.kernel.jsonutil import load_object, loads_strict
 from hoggar.kernel.sealing import Opener
-from hoggar.kernel.signing import SIGNATURE_PROPERTY, key_id, verify_object
-from hoggar.orgs.service import public_key_of
-from hoggar.sharing.markings import (
-    TLP_BY_ID,
-    ReleaseSet,
-    release_set_of_marking,
-    sealed_boxes,
-    strictest_tlp,
-)
-from hoggar.sharing.rule import may_read
-from hoggar.stix.extensions import BUILTIN_IDS
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion, VersionRelease
-from hoggar.stix.validation import UNVERSIONED_TYPES, validate_object
+from hoggar.store.check import (
+    NOT_ORIGINATOR,
+    REVOKED,
+    SAME_VERSION,
+    Checked,
+    IngestResult,
+    Outcome,
+    Prepared,
+    ReleaseResolver,
+    prepare,
+    reject,
+    same_release_set,
+    version_row,
+)
 from hoggar.store.projections import project, project_links, set_current_index
 from hoggar.store.search import index_new_rows
 
@@ -46,280 +44,6 @@ _VERSIONS = cast(Table, ObjectVersion.__table__)
 _RELEASES = cast(Table, VersionRelease.__table__)
 _INDEX = cast(Table, ObjectIndex.__table__)
 _LINKS = cast(Table, ObjectLink.__table__)
-
-
-class Outcome(StrEnum):
-    CREATED = "created"  # a new version, now current
-    STORED_OLDER = "stored-older"  # a new version older than the current one
-    DUPLICATE = "duplicate"  # this exact version was already stored
-    BUILTIN = "builtin"  # a standard object every node knows (TLP, Hoggar extensions)
-    REJECTED = "rejected"
-
-
-@dataclass
-class IngestResult:
-    stix_id: str
-    outcome: Outcome
-    problems: list[Problem] = field(default_factory=list)
-    version_pk: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome is not Outcome.REJECTED
-
-    @property
-    def stored(self) -> bool:
-        """A new version was written (current or older), not a duplicate or builtin."""
-        return self.outcome in (Outcome.CREATED, Outcome.STORED_OLDER)
-
-    @property
-    def message(self) -> str:
-        return "; ".join(f"{p.where}: {p.message}" for p in self.problems)
-
-
-class ReleaseResolver:
-    """Looks up release-set markings, caching them for the length of an import."""
-
-    def __init__(self, session: Session, opener: Opener | None = None) -> None:
-        self.session = session
-        self.opener = opener  # the node's key for sealed sets (hoggar.kernel.sealing)
-        self.cache: dict[str, ReleaseSet | None] = {}
-        self.keys: dict[str, str | None] = {}
-
-    def public_key(self, org_id: str) -> str | None:
-        if org_id not in self.keys:
-            self.keys[org_id] = public_key_of(self.session, org_id)
-        return self.keys[org_id]
-
-    def resolve(self, marking_id: str) -> ReleaseSet | None:
-        if marking_id not in self.cache:
-            row = self.session.execute(
-                select(ObjectVersion.pk, ObjectVersion.body).where(
-                    ObjectVersion.stix_id == marking_id, ObjectVersion.is_current.is_(True)
-                )
-            ).first()
-            rs = release_set_of_marking(loads_strict(row.body)) if row else None
-            if rs is not None and rs.sealed and row is not None:
-                # What this node opened when it stored the marking: its release rows.
-                members = self.session.scalars(
-                    select(VersionRelease.org_id).where(VersionRelease.version_pk == row.pk)
-                )
-                rs = replace(rs, members=frozenset(members))
-            self.cache[marking_id] = rs
-        return self.cache[marking_id]
-
-    def opened(self, obj: Mapping[str, Any], rs: ReleaseSet) -> ReleaseSet:
-        """A sealed set being stored: its members are those this node can open."""
-        boxes = sealed_boxes(obj)
-        if not rs.sealed or boxes is None or self.opener is None:
-            return rs
-        return replace(rs, members=self.opener.members(boxes) - {rs.creator})
-
-
-def _version_key_of(obj: Mapping[str, Any]) -> str:
-    if obj["type"] in UNVERSIONED_TYPES or "modified" not in obj:
-        created = obj.get("created")
-        return (
-            version_key(created)
-            if isinstance(created, str) and obj["type"] != "marking-definition"
-            else ""
-        )
-    return version_key(obj["modified"])
-
-
-def _release_of(
-    obj: Mapping[str, Any], resolver: ReleaseResolver
-) -> tuple[str | None, ReleaseSet | None, list[Problem]]:
-    """The object's release-set marking id and set (its own, for a release marking)."""
-    try:
-        own = release_set_of_marking(obj)
-    except ValueError as exc:
-        return None, None, [Problem("/extensions", str(exc))]
-    if own is not None:
-        return obj["id"], resolver.opened(obj, own), []
-    found: list[tuple[str, ReleaseSet]] = []
-    for ref in obj.get("object_marking_refs") or []:
-        if ref in TLP_BY_ID:
-            continue
-        rs = resolver.resolve(ref)
-        if rs is not None:
-            found.append((ref, rs))
-    if len(found) > 1:
-        return (
-            None,
-            None,
-            [Problem("/object_marking_refs", "carries more than one Hoggar release set")],
-        )
-    if found:
-        return found[0][0], found[0][1], []
-    return None, None, []
-
-
-def _same_release_set(stored: Mapping[str, Any], obj: Mapping[str, Any]) -> bool:
-    """Release-set markings have derived ids: one made again later (another `created`,
-    label or signature) declaring the same creator and members is the same marking."""
-    try:
-        a, b = release_set_of_marking(stored), release_set_of_marking(obj)
-    except ValueError:
-        return False
-    return a is not None and a == b
-
-
-def _signature_problems(
-    resolver: ReleaseResolver, obj: Mapping[str, Any], originator: str, require_signature: bool
-) -> tuple[str | None, list[Problem]]:
-    if SIGNATURE_PROPERTY not in obj:
-        if require_signature:
-            return None, [
-                Problem(f"/{SIGNATURE_PROPERTY}", "the object is not signed by its originator")
-            ]
-        return None, []
-    public = resolver.public_key(originator)
-    if not public:
-        return None, [
-            Problem(
-                f"/{SIGNATURE_PROPERTY}",
-                f"signed by {originator}, whose key is not in the member directory",
-            )
-        ]
-    try:
-        verify_object(obj, public)
-    except ValueError as exc:
-        return None, [Problem(f"/{SIGNATURE_PROPERTY}", str(exc))]
-    return key_id(public), []
-
-
-@dataclass
-class Checked:
-    """What one object's checks and projections give without the database: they run
-    in worker processes for a large import (`checks`), so this crosses processes."""
-
-    stix_id: str
-    columns: dict[str, Any]  # the version row's columns derived from the object alone
-    index: dict[str, Any]  # its index row (hoggar.store.projections)
-    links: list[dict[str, Any]]
-
-
-@dataclass
-class Prepared:
-    """An object that passed every check that needs no knowledge of stored versions."""
-
-    obj: Mapping[str, Any]
-    checked: Checked
-    originator: str
-    signer_kid: str | None
-    release_marking: str | None
-    release_set: ReleaseSet | None
-
-    @property
-    def stix_id(self) -> str:
-        return self.checked.stix_id
-
-    @property
-    def vkey(self) -> str:
-        return str(self.checked.columns["version_key"])
-
-
-def _reject(stix_id: str, where: str, message: str) -> IngestResult:
-    return IngestResult(stix_id, Outcome.REJECTED, [Problem(where, message)])
-
-
-NOT_HELD = "not released to this node's organization; it may not be held here"
-SAME_VERSION = (
-    "a different object with this id and modified time is already stored; "
-    "a change needs a newer modified time"
-)
-# Deliberately names nobody: the caller may not be allowed to know who the originator is.
-NOT_ORIGINATOR = "this id belongs to an object of another originator; only it may issue versions"
-REVOKED = "this object was revoked; no newer version may be issued"
-
-
-def check(obj: Any) -> Checked | IngestResult:
-    """Validate one object and derive its rows; needs nothing stored (see `checks`)."""
-    try:
-        body: str | None = dumps_compact(obj)
-    except (TypeError, ValueError, RecursionError):
-        body = None  # not JSON: validation says what is wrong
-    problems = validate_object(obj, body)
-    stix_id = str(obj.get("id", "?")) if isinstance(obj, Mapping) else "?"
-    if problems:
-        return IngestResult(stix_id, Outcome.REJECTED, problems)
-    if stix_id in BUILTIN_IDS or (obj["type"] == "marking-definition" and stix_id in TLP_BY_ID):
-        return IngestResult(stix_id, Outcome.BUILTIN)
-    created, modified = obj.get("created"), obj.get("modified")
-    tlp = strictest_tlp(obj.get("object_marking_refs") or [])
-    columns = {
-        "stix_id": stix_id,
-        "stix_type": obj["type"],
-        "version_key": _version_key_of(obj),
-        "spec_version": str(obj.get("spec_version", "2.1")),
-        "body": body if body is not None else dumps_compact(obj),
-        "tlp": tlp.value if tlp else None,
-        "revoked": obj.get("revoked") is True,
-        "created_at": parse_stix(created) if isinstance(created, str) else None,
-        "modified_at": parse_stix(modified) if isinstance(modified, str) else None,
-    }
-    return Checked(stix_id, columns, project(obj), project_links(obj))
-
-
-def _check_all(objects: Sequence[Any]) -> list[Checked | IngestResult]:
-    return [check(obj) for obj in objects]
-
-
-def checks(
-    objects: Sequence[Any], pool: Executor | None = None, chunk: int = 250
-) -> Iterator[Checked | IngestResult]:
-    """`check` of each object, in order; with a process pool, in its workers."""
-    if pool is None:
-        yield from map(check, objects)
-        return
-    parts = (objects[i : i + chunk] for i in range(0, len(objects), chunk))
-    for done in pool.map(_check_all, parts):
-        yield from done
-
-
-def prepare(
-    session: Session,
-    obj: Any,
-    *,
-    node_org_id: str,
-    resolver: ReleaseResolver,
-    require_signature: bool = False,
-    holder_org_id: str | None = None,
-    checked: Checked | IngestResult | None = None,
-) -> Prepared | IngestResult:
-    """Validate, verify the signature and resolve the release set of one object
-    (`checked`: what `check` gave for it, if it ran already)."""
-    c = check(obj) if checked is None else checked
-    if isinstance(c, IngestResult):
-        return c
-    stix_id = c.stix_id
-    originator = obj.get("created_by_ref") or node_org_id
-    signer_kid, problems = _signature_problems(resolver, obj, originator, require_signature)
-    if problems:
-        return IngestResult(stix_id, Outcome.REJECTED, problems)
-    release_marking, release_set, problems = _release_of(obj, resolver)
-    if problems:
-        return IngestResult(stix_id, Outcome.REJECTED, problems)
-    members = release_set.members if release_set else frozenset()
-    if holder_org_id is not None and not may_read(holder_org_id, originator, members):
-        return _reject(stix_id, "/object_marking_refs", NOT_HELD)
-    return Prepared(obj, c, originator, signer_kid, release_marking, release_set)
-
-
-def version_row(
-    p: Prepared, *, is_current: bool, added_at: Any, received_via: str
-) -> dict[str, Any]:
-    """Column values of the stored version of a prepared object."""
-    return {
-        **p.checked.columns,
-        "originator_id": p.originator,
-        "release_marking_id": p.release_marking,
-        "is_current": is_current,
-        "added_at": added_at,
-        "signer_key_id": p.signer_kid,
-        "received_via": received_via[:120],
-    }
 
 
 def ingest_object(
@@ -350,36 +74,23 @@ def ingest_object(
     if isinstance(p, IngestResult):
         return p
     with session.begin_nested():
-        existing = session.execute(
-            select(
-                ObjectVersion.pk,
-                ObjectVersion.version_key,
-                ObjectVersion.originator_id,
-                ObjectVersion.is_current,
-                ObjectVersion.revoked,
-                ObjectVersion.body,
-            ).where(ObjectVersion.stix_id == p.stix_id)
-        ).all()
-        current = next((row for row in existing if row.is_current), None)
-        same = next((row for row in existing if row.version_key == p.vkey), None)
-        if same is not None:
-            stored = loads_strict(same.body)
-            if stored == p.obj or _same_release_set(stored, p.obj):
-                return IngestResult(p.stix_id, Outcome.DUPLICATE, version_pk=same.pk)
-            return _reject(p.stix_id, "/modified", SAME_VERSION)
-        if existing and existing[0].originator_id != p.originator:
-            return _reject(p.stix_id, "/created_by_ref", NOT_ORIGINATOR)
-        is_newest = current is None or p.vkey > current.version_key
-        if current is not None and current.revoked and is_newest:
-            return _reject(p.stix_id, "/revoked", REVOKED)
+        known = known_versions(session, [p.stix_id]).get(p.stix_id)
+        decision = decide(known, p)
+        if isinstance(decision, IngestResult):
+            return decision
+        if decision is Outcome.DUPLICATE:
+            assert known is not None
+            return _same_key_outcome(session, p, known.versions[p.vkey], {})
+        is_newest = decision is Outcome.CREATED
+        current_pk = known.current_pk if known is not None else None
         version = ObjectVersion(
             **version_row(
                 p, is_current=is_newest, added_at=next_added_at(session), received_via=received_via
             )
         )
-        if is_newest and current is not None:
+        if is_newest and current_pk is not None:
             session.execute(
-                update(ObjectVersion).where(ObjectVersion.pk == current.pk).values(is_current=False)
+                update(ObjectVersion).where(ObjectVersion.pk == current_pk).values(is_current=False)
             )
         session.add(version)
         session.flush()
@@ -454,18 +165,39 @@ def ingest_batch(
 
 
 @dataclass
-class _Known:
+class Known:
     """What is stored (or being stored in this batch) of one object id."""
 
     originator: str
     versions: dict[str, int | None]  # version_key -> pk (None: new in this batch)
-    current_key: str | None
-    current_pk: int | None
-    current_revoked: bool
+    current_key: str | None = None
+    current_pk: int | None = None
+    current_revoked: bool = False
 
 
-def _known_versions(session: Session, ids: list[str]) -> dict[str, _Known]:
-    known: dict[str, _Known] = {}
+def decide(known: Known | None, p: Prepared) -> Outcome | IngestResult:
+    """The one versioning decision, for a single object and a batch alike.
+
+    DUPLICATE when this version (id + modified) is already known (the caller compares
+    the bodies: the same object, or a refusal); a refusal when another organization
+    originated the id, or when a newer version would follow a revocation; otherwise
+    CREATED (the newest: it becomes the current version) or STORED_OLDER.
+    """
+    if known is None:
+        return Outcome.CREATED
+    if p.vkey in known.versions:
+        return Outcome.DUPLICATE
+    if known.originator != p.originator:
+        return reject(p.stix_id, "/created_by_ref", NOT_ORIGINATOR)
+    newest = known.current_key is None or p.vkey > known.current_key
+    if newest and known.current_revoked:
+        return reject(p.stix_id, "/revoked", REVOKED)
+    return Outcome.CREATED if newest else Outcome.STORED_OLDER
+
+
+def known_versions(session: Session, ids: list[str]) -> dict[str, Known]:
+    """What is stored of each of these ids."""
+    known: dict[str, Known] = {}
     for start in range(0, len(ids), 500):
         rows = session.execute(
             select(
@@ -478,7 +210,7 @@ def _known_versions(session: Session, ids: list[str]) -> dict[str, _Known]:
             ).where(ObjectVersion.stix_id.in_(ids[start : start + 500]))
         ).all()
         for r in rows:
-            k = known.setdefault(r.stix_id, _Known(r.originator_id, {}, None, None, False))
+            k = known.setdefault(r.stix_id, Known(r.originator_id, {}))
             k.versions[r.version_key] = r.pk
             if r.is_current:
                 k.current_key, k.current_pk, k.current_revoked = r.version_key, r.pk, r.revoked
@@ -491,7 +223,7 @@ def _write_batch(
     results: list[IngestResult | None],
     received_via: str,
 ) -> None:
-    known = _known_versions(session, sorted({p.stix_id for _, p in prepared}))
+    known = known_versions(session, sorted({p.stix_id for _, p in prepared}))
     stored_before = set(known)  # ids with rows already (index and links to replace)
     new: dict[tuple[str, str], Prepared] = {}  # versions accepted earlier in this batch
     accepted: list[list[Any]] = []  # [index, prepared, outcome, is_current]
@@ -499,21 +231,20 @@ def _write_batch(
     current_entry: dict[str, list[Any]] = {}
     for i, p in prepared:
         k = known.get(p.stix_id)
-        if k is not None and p.vkey in k.versions:
+        decision = decide(k, p)
+        if isinstance(decision, IngestResult):
+            results[i] = decision
+            continue
+        if decision is Outcome.DUPLICATE:
+            assert k is not None
             results[i] = _same_key_outcome(session, p, k.versions[p.vkey], new)
             continue
-        if k is not None and k.originator != p.originator:
-            results[i] = _reject(p.stix_id, "/created_by_ref", NOT_ORIGINATOR)
-            continue
-        newest = k is None or k.current_key is None or p.vkey > k.current_key
-        if k is not None and k.current_revoked and newest:
-            results[i] = _reject(p.stix_id, "/revoked", REVOKED)
-            continue
+        newest = decision is Outcome.CREATED
         if k is None:
-            k = known[p.stix_id] = _Known(p.originator, {}, None, None, False)
+            k = known[p.stix_id] = Known(p.originator, {})
         k.versions[p.vkey] = None
         new[(p.stix_id, p.vkey)] = p
-        entry = [i, p, Outcome.CREATED if newest else Outcome.STORED_OLDER, newest]
+        entry = [i, p, decision, newest]
         if newest:
             if k.current_pk is not None:
                 demoted.append(k.current_pk)
@@ -620,6 +351,26 @@ def _same_key_outcome(
     else:
         body = session.scalar(select(ObjectVersion.body).where(ObjectVersion.pk == pk))
         stored = loads_strict(body or "{}")
-    if stored == p.obj or _same_release_set(stored, p.obj):
+    if stored == p.obj or same_release_set(stored, p.obj):
         return IngestResult(p.stix_id, Outcome.DUPLICATE, version_pk=pk)
-    return _reject(p.stix_id, "/modified", SAME_VERSION)
+    return reject(p.stix_id, "/modified", SAME_VERSION)
+
+
+def delete_versions(session: Session, object_id: str, rows: Sequence[ObjectVersion]) -> None:
+    """Delete these stored versions of one object (TAXII 2.1 §5.7; the caller checked who
+    may), then make the newest remaining version current and rebuild its index rows."""
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    remaining = list(
+        session.scalars(
+            select(ObjectVersion)
+            .where(ObjectVersion.stix_id == object_id)
+            .order_by(ObjectVersion.version_key.desc())
+        )
+    )
+    for i, row in enumerate(remaining):
+        row.is_current = i == 0
+    if remaining:
+        obj = load_object(remaining[0].body)
+        set_current_index(session, remaining[0], project(obj), project_links(obj))
