@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-import hoggar.kernel.db
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import hoggar.kernel.db
+# Timestamps: sa.DateTime(timezone=True) is the DDL hoggar.kernel.db.UTCDateTime
+# rendered when this revision was written (DATETIME on SQLite, TIMESTAMP WITH TIME
+# ZONE on PostgreSQL); the migration does not depend on that live type.
 
 revision = "0001"
 down_revision = None
@@ -31,7 +33,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("org_id", sa.String(length=300), nullable=False),
         sa.Column("action", sa.String(length=40), nullable=False),
@@ -58,7 +60,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("public_key", sa.String(length=64), nullable=True),
         sa.Column("is_self", sa.Boolean(), nullable=False),
-        sa.Column("added_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("identity_id", name=op.f("pk_organizations")),
     )
     op.create_table(
@@ -74,9 +76,9 @@ def upgrade() -> None:
         sa.Column("release_marking_id", sa.String(length=300), nullable=True),
         sa.Column("is_current", sa.Boolean(), nullable=False),
         sa.Column("revoked", sa.Boolean(), nullable=False),
-        sa.Column("created_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("modified_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("added_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("modified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("signer_key_id", sa.String(length=64), nullable=True),
         sa.Column("received_via", sa.String(length=120), nullable=False),
         sa.PrimaryKeyConstraint("pk", name=op.f("pk_stix_versions")),
@@ -102,8 +104,8 @@ def upgrade() -> None:
         sa.Column("org_id", sa.String(length=300), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_login_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
@@ -114,10 +116,10 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_used_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
         ),
@@ -139,15 +141,15 @@ def upgrade() -> None:
         sa.Column("country", sa.String(length=2), nullable=True),
         sa.Column("event_type", sa.String(length=80), nullable=True),
         sa.Column("sub_type", sa.String(length=80), nullable=True),
-        sa.Column("start_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("end_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("start_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("end_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("killed", sa.Integer(), nullable=True),
         sa.Column("wounded", sa.Integer(), nullable=True),
         sa.Column("kidnapped", sa.Integer(), nullable=True),
         sa.Column("released", sa.Integer(), nullable=True),
-        sa.Column("modified_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("modified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["version_pk"],

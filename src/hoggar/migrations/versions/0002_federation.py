@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import hoggar.kernel.db
+# Timestamps: sa.DateTime(timezone=True) is the DDL hoggar.kernel.db.UTCDateTime
+# rendered when this revision was written (DATETIME on SQLite, TIMESTAMP WITH TIME
+# ZONE on PostgreSQL); the migration does not depend on that live type.
 
 revision = "0002"
 down_revision = "0001"
@@ -25,7 +27,7 @@ def upgrade() -> None:
         sa.Column("org_id", sa.String(length=300), nullable=False),
         sa.Column("last_added", sa.String(length=40), nullable=False),
         sa.Column("bundles_sent", sa.Integer(), nullable=False),
-        sa.Column("updated_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("org_id", name=op.f("pk_bundle_cursors")),
     )
     op.create_table(
@@ -34,7 +36,7 @@ def upgrade() -> None:
         sa.Column("sender_org_id", sa.String(length=300), nullable=False),
         sa.Column("created", sa.String(length=40), nullable=False),
         sa.Column("objects", sa.Integer(), nullable=False),
-        sa.Column("applied_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_bundles_received")),
     )
     op.create_table(
@@ -48,15 +50,15 @@ def upgrade() -> None:
         sa.Column("push_enabled", sa.Boolean(), nullable=False),
         sa.Column("pull_cursor", sa.String(length=40), nullable=True),
         sa.Column("push_cursor", sa.String(length=40), nullable=True),
-        sa.Column("last_attempt_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_success_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("objects_received", sa.Integer(), nullable=False),
         sa.Column("objects_sent", sa.Integer(), nullable=False),
         sa.Column("objects_rejected", sa.Integer(), nullable=False),
         sa.Column("bytes_received", sa.Integer(), nullable=False),
         sa.Column("bytes_sent", sa.Integer(), nullable=False),
-        sa.Column("created_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_peers")),
         sa.UniqueConstraint("name", name=op.f("uq_peers_name")),
     )
@@ -65,7 +67,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("principal", sa.String(length=200), nullable=False),
         sa.Column("org_id", sa.String(length=300), nullable=False),
-        sa.Column("request_at", hoggar.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("request_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_taxii_status")),
     )

@@ -8,16 +8,61 @@ Create Date: 2026-12-01 22:40:00
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-
-from hoggar.store.projections import project_links
 
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
+
+# FROZEN: the link projection this revision backfills with, copied from
+# hoggar.stix.projections.project_links (as of 2026-12-02). Never change it: the live
+# projection may move on; this revision must keep computing what it computed.
+
+_INCIDENT_EXTENSION_ID = "extension-definition--7c5e9d0a-1b2f-4e6a-9c8d-3f4a5b6c7d80"
+_MEETING_REFS = (
+    ("meeting_ref", "meeting"),
+    ("decision_ref", "decision"),
+    ("action_item_ref", "action"),
+    ("evidence_refs", "evidence"),
+    ("responsible_ref", "responsible"),
+    ("participant_refs", "participant"),
+    ("host_ref", "host"),
+    ("source_refs", "reported-in"),
+)
+
+
+def _refs(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def project_links(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The link rows of one object: (ref_id, role, relationship_type), without duplicates."""
+    exts = obj.get("extensions") if isinstance(obj.get("extensions"), Mapping) else {}
+    assert isinstance(exts, Mapping)
+    inc = exts.get(_INCIDENT_EXTENSION_ID)
+    pairs: list[tuple[str, str]] = []
+    if isinstance(inc, Mapping):
+        pairs += [(r, "actor") for r in _refs(inc.get("actor_refs"))]
+        pairs += [(r, "location") for r in _refs(inc.get("location_refs"))]
+    pairs += [(r, "object") for r in _refs(obj.get("object_refs"))]
+    pairs += [(r, "object") for r in _refs(obj.get("sighting_of_ref"))]
+    for prop, role in _MEETING_REFS:
+        pairs += [(r, role) for r in _refs(obj.get(prop))]
+    rel_type = obj.get("relationship_type") if obj.get("type") == "relationship" else None
+    if rel_type is not None:
+        pairs += [(r, "source") for r in _refs(obj.get("source_ref"))]
+        pairs += [(r, "target") for r in _refs(obj.get("target_ref"))]
+    return [
+        {"ref_id": ref[:300], "role": role, "relationship_type": rel_type}
+        for ref, role in dict.fromkeys(pairs)
+    ]
 
 
 def upgrade() -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from hoggar.kernel.db import UTCDateTime
+# Timestamps: sa.DateTime(timezone=True) is the DDL hoggar.kernel.db.UTCDateTime
+# rendered when this revision was written (DATETIME on SQLite, TIMESTAMP WITH TIME
+# ZONE on PostgreSQL); the migration does not depend on that live type.
 
 revision = "0006"
 down_revision = "0005"
@@ -25,7 +27,7 @@ def upgrade() -> None:
         sa.Column("b", sa.String(length=300), nullable=False),
         sa.Column("decision", sa.String(length=16), nullable=False),
         sa.Column("decided_by", sa.String(length=64), nullable=False),
-        sa.Column("decided_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("score", sa.String(length=16), nullable=True),
         sa.PrimaryKeyConstraint("a", "b", name=op.f("pk_fusion_decisions")),
     )

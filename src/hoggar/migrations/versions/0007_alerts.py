@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from hoggar.kernel.db import UTCDateTime
+# Timestamps: sa.DateTime(timezone=True) is the DDL hoggar.kernel.db.UTCDateTime
+# rendered when this revision was written (DATETIME on SQLite, TIMESTAMP WITH TIME
+# ZONE on PostgreSQL); the migration does not depend on that live type.
 
 revision = "0007"
 down_revision = "0006"
@@ -29,7 +31,7 @@ def upgrade() -> None:
         sa.Column("webhook_url", sa.Text(), nullable=True),
         sa.Column("max_per_hour", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_watch_rules_user_id_users"), ondelete="CASCADE"
         ),
@@ -42,7 +44,7 @@ def upgrade() -> None:
         sa.Column("rule_id", sa.Integer(), nullable=False),
         sa.Column("stix_id", sa.String(length=300), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("seen", sa.Boolean(), nullable=False),
         sa.Column("rate_limited", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -62,9 +64,9 @@ def upgrade() -> None:
         sa.Column("target", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("sent_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["alert_id"],
             ["alerts.id"],

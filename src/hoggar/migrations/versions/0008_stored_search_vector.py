@@ -14,12 +14,23 @@ from __future__ import annotations
 
 from alembic import op
 
-from hoggar.store.search import POSTGRESQL_DDL, POSTGRESQL_VECTOR_DDL
-
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
+
+# FROZEN: the DDL of this revision (copied from hoggar.stix.search as of 2026-12-02);
+# never change it.
+POSTGRESQL_VECTOR_DDL = (
+    "ALTER TABLE stix_index ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_stix_index_fts ON stix_index USING gin (search_vector)",
+)
+# What 0005 made, for the downgrade.
+POSTGRESQL_DDL = (
+    "CREATE INDEX IF NOT EXISTS ix_stix_index_fts ON stix_index "
+    "USING gin (to_tsvector('simple', search_text))",
+)
 
 
 def upgrade() -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from hoggar.kernel.db import UTCDateTime
+# Timestamps: sa.DateTime(timezone=True) is the DDL hoggar.kernel.db.UTCDateTime
+# rendered when this revision was written (DATETIME on SQLite, TIMESTAMP WITH TIME
+# ZONE on PostgreSQL); the migration does not depend on that live type.
 
 revision = "0009"
 down_revision = "0008"
@@ -30,9 +32,9 @@ def upgrade() -> None:
         sa.Column("interval_s", sa.Integer(), nullable=False),
         sa.Column("etag", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.Text(), nullable=True),
-        sa.Column("last_fetched_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_fetched_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_source_feeds")),
         sa.UniqueConstraint("url", name=op.f("uq_source_feeds_url")),
     )
@@ -49,7 +51,7 @@ def upgrade() -> None:
         sa.Column("lang", sa.String(length=8), nullable=False),
         sa.Column("published", sa.Date(), nullable=True),
         sa.Column("reliability", sa.String(length=1), nullable=False),
-        sa.Column("added_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("extractor_version", sa.String(length=16), nullable=False),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("named", sa.Text(), nullable=True),
@@ -75,7 +77,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("incident_id", sa.String(length=300), nullable=True),
         sa.Column("decided_by", sa.String(length=200), nullable=True),
-        sa.Column("decided_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["article_id"],

@@ -6,7 +6,7 @@ Create Date: 2026-12-02 04:00:00
 
 The AFTER INSERT trigger ran one FTS5 insert per row (about 75 µs each, three
 quarters of a bulk import); the writers of `stix_index` now call
-`hoggar.store.search.index_new_rows` once per batch. Update and delete triggers stay.
+`hoggar.stix.search.index_new_rows` once per batch. Update and delete triggers stay.
 PostgreSQL is unchanged (its vector is a generated column).
 """
 
@@ -14,12 +14,17 @@ from __future__ import annotations
 
 from alembic import op
 
-from hoggar.store.search import SQLITE_INSERT_TRIGGER
-
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
+
+# FROZEN: the insert trigger 0005 made, which the downgrade puts back (copied from
+# hoggar.stix.search as of 2026-12-02); never change it.
+SQLITE_INSERT_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS stix_index_fts_ai AFTER INSERT ON stix_index BEGIN "
+    "INSERT INTO stix_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END"
+)
 
 
 def upgrade() -> None:

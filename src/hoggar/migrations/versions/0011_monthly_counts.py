@@ -4,7 +4,7 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-02 04:30:00
 
-`stix_monthly` (see hoggar.store.rollup) answers counts and aggregates over long periods
+`stix_monthly` (see hoggar.stix.rollup) answers counts and aggregates over long periods
 without reading every incident row. `stix_index.release_marking_id` copies the current
 version's release-set marking so that the triggers see who may read each row. An index
 on the links' relationship type finds duplicate-of links without reading every link.
@@ -15,7 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from hoggar.store import rollup
+# The triggers' SQL as this revision wrote it (0014 makes them again): frozen.
+from hoggar.migrations.frozen import monthly_counts_0011 as monthly
 
 revision = "0011"
 down_revision = "0010"
@@ -56,14 +57,14 @@ def upgrade() -> None:
         "ix_stix_links_type_role", "stix_links", ["relationship_type", "role"], unique=False
     )
     dialect = op.get_bind().dialect.name
-    op.execute(rollup.fill_statement(dialect))
-    for statement in rollup.SQLITE_DDL if dialect == "sqlite" else rollup.POSTGRESQL_DDL:
+    op.execute(monthly.fill_statement(dialect))
+    for statement in monthly.ddl(dialect):
         op.execute(statement)
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
-    for statement in rollup.SQLITE_DROP if dialect == "sqlite" else rollup.POSTGRESQL_DROP:
+    for statement in monthly.drop(dialect):
         op.execute(statement)
     op.drop_table("stix_monthly")
     op.drop_index("ix_stix_links_type_role", table_name="stix_links")

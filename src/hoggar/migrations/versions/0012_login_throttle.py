@@ -10,7 +10,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from hoggar.kernel.db import UTCDateTime
+# Timestamps: sa.DateTime(timezone=True) is the DDL hoggar.kernel.db.UTCDateTime
+# rendered when this revision was written (DATETIME on SQLite, TIMESTAMP WITH TIME
+# ZONE on PostgreSQL); the migration does not depend on that live type.
+# This revision wrote UTCDateTime() without arguments: that type's impl is the
+# instance DateTime(timezone=True), so its columns were created with a zone too.
 
 revision = "0012"
 down_revision = "0011"
@@ -23,8 +27,8 @@ def upgrade() -> None:
         "login_throttle",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("first_failure_at", UTCDateTime(), nullable=False),
-        sa.Column("locked_until", UTCDateTime(), nullable=True),
+        sa.Column("first_failure_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
     )
 
