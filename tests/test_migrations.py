@@ -21,15 +21,15 @@ from alembic.script import ScriptDirectory
 
 from conftest import MALI_ID, create_pg_database, drop_pg_database
 from factories import member_key, member_signer
+from hoggar.context import Principal, Role
 from hoggar.kernel.db import Database
+from hoggar.kernel.signing import key_id
 from hoggar.node import migrate
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
-from hoggar.sharing.rule import Principal, Role
-from hoggar.stix import queries
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
-from hoggar.stix.projections import incident_facts, project, project_links
-from hoggar.stix.signing import key_id
-from hoggar.stix.store import Checked, check
+from hoggar.store import queries
+from hoggar.store.check import Checked, check
+from hoggar.store.projections import incident_facts, project, project_links
 
 ALGERIA_ID = "identity--0d3c6a52-8f1e-4b7a-9e25-6c4b1f0a7d31"
 NIGER_ID = "identity--6e2a9c47-1b5d-4f03-8a6e-2d9f7c1b4e58"

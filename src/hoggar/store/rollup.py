@@ -207,7 +207,7 @@ def count(session: Session, principal: Principal, flt: ObjectFilter) -> int | No
     return None if groups is None else sum(g["count"] for g in groups)
 
 
-# DDL for migration 0011: the triggers that keep the counts.
+# The triggers that keep the counts, as migration 0011 made them (it keeps its own copy).
 
 _COLUMNS = "month, originator_id, release_marking_id, event_type, country"
 _MEASURE_COLUMNS = "n, killed, wounded, kidnapped, released"

@@ -124,7 +124,7 @@ def index_new_rows(session: Session, stix_ids: list[str]) -> None:
         )
 
 
-# DDL shared by the migration and `hoggar projections rebuild`.
+# DDL for `hoggar projections rebuild` (the migrations keep their own frozen copies).
 
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS stix_fts USING fts5(search_text, content='stix_index', "
