@@ -25,7 +25,7 @@ from hoggar.incidents import (
 from hoggar.incidents.codebook import DATA_FILE
 from hoggar.incidents.codebook_doc import DOC_FILES, main, render_markdown
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
-from hoggar.stix.validation import EVENT_PRECISIONS, GEO_PRECISIONS, RELIABILITY
+from hoggar.stix.types.incident import EVENT_PRECISIONS, GEO_PRECISIONS, RELIABILITY
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_PATH = ROOT / "src" / "hoggar" / "incidents" / DATA_FILE

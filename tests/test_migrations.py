@@ -27,6 +27,7 @@ from hoggar.kernel.signing import key_id
 from hoggar.node import migrate
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
+from hoggar.stix.types.incident import IncidentFacts
 from hoggar.store import queries
 from hoggar.store.check import Checked, check
 from hoggar.store.projections import incident_facts, project, project_links
@@ -568,7 +569,11 @@ def test_data_stored_at_0001_is_what_todays_code_computes_after_upgrade(db: Data
     facts = ("civilians_killed", "admin1", "place_name", "seized")
     for stix_id, obj in current.items():
         ext = (obj.get("extensions") or {}).get(INCIDENT_EXTENSION_ID)
-        want = incident_facts(ext) if obj["type"] == "incident" and ext else dict.fromkeys(facts)
+        want = (
+            incident_facts(IncidentFacts.parse(ext))
+            if obj["type"] == "incident" and ext
+            else dict.fromkeys(facts)
+        )
         assert {f: getattr(index[stix_id], f) for f in facts} == want, stix_id
     ambush = index[AMBUSH_ID]
     assert (ambush.civilians_killed, ambush.admin1, ambush.place_name) == (

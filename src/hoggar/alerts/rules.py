@@ -13,7 +13,7 @@ from shapely.geometry import Point, mapping, shape
 from hoggar.geo.borders import haversine_km, load_borders
 from hoggar.incidents.codebook import load_codebook
 from hoggar.kernel.errors import Invalid, Problem
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
+from hoggar.stix.types.incident import IncidentFacts
 
 
 @dataclass(frozen=True)
@@ -130,36 +130,31 @@ class Criteria:
 
     def check(self, incident: Mapping[str, Any]) -> list[str] | None:
         """The reasons the incident matches, or None if it does not."""
-        ext = (incident.get("extensions") or {}).get(INCIDENT_EXTENSION_ID) or {}
+        inc = IncidentFacts.of(incident)
         reasons: list[str] = []
         if self.event_types:
-            if ext.get("event_type") not in self.event_types:
+            if inc.event_type not in self.event_types:
                 return None
-            reasons.append(f"event type {ext['event_type']}")
+            reasons.append(f"event type {inc.event_type}")
         if self.sub_types:
-            if ext.get("sub_type") not in self.sub_types:
+            if inc.sub_type not in self.sub_types:
                 return None
-            reasons.append(f"sub-type {ext['sub_type']}")
+            reasons.append(f"sub-type {inc.sub_type}")
         if self.countries:
-            if ext.get("country") not in self.countries:
+            if inc.country not in self.countries:
                 return None
-            reasons.append(f"in {ext['country']}")
+            reasons.append(f"in {inc.country}")
         if self.groups:
-            named = set(ext.get("actor_refs") or []) & set(self.groups)
+            named = set(inc.actor_refs) & set(self.groups)
             if not named:
                 return None
             reasons.append("a watched group is named")
         if self.min_killed:
-            killed = ext.get("killed")
-            if not isinstance(killed, int) or killed < self.min_killed:
+            killed = inc.killed
+            if killed is None or killed < self.min_killed:
                 return None
             reasons.append(f"{killed} killed")
-        lat, lon = ext.get("latitude"), ext.get("longitude")
-        point = (
-            (float(lat), float(lon))
-            if isinstance(lat, int | float) and isinstance(lon, int | float)
-            else None
-        )
+        point = inc.point
         if self.near:
             if point is None:
                 return None

@@ -24,7 +24,7 @@ from hoggar.fusion.score import Facts
 from hoggar.fusion.service import nearby_incidents
 from hoggar.geo.borders import haversine_km
 from hoggar.incidents.codebook import load_codebook
-from hoggar.incidents.service import extension_of
+from hoggar.stix.types.incident import IncidentFacts
 
 KIDNAPPINGS = {"kidnapping", "kidnapping_foreign_national"}
 ATTACKS = {"attack_on_post", "ambush", "ied", "suicide_attack", "rocket_mortar"}
@@ -41,8 +41,8 @@ class Related:
 def _kinds(obj: dict[str, Any]) -> set[str]:
     book = load_codebook()
     kinds = set()
-    for entry in extension_of(obj).get("seized") or []:
-        kind = book.item_kind(str(entry.get("item", ""))) if isinstance(entry, dict) else None
+    for entry in IncidentFacts.of(obj).seized:
+        kind = book.item_kind(str(entry.get("item", "")))
         if kind is not None:
             kinds.add(kind.key)
     return kinds

@@ -17,8 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hoggar.geo.borders import haversine_km
-from hoggar.kernel.clock import parse_stix
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
+from hoggar.stix.types.incident import IncidentFacts
 from hoggar.text.normalize import key_variants, normalize
 
 # How far a report's point may be from the event, by geo precision (km), and how far
@@ -78,35 +77,28 @@ class Facts:
     @classmethod
     def from_incident(cls, obj: Mapping[str, Any]) -> Facts | None:
         """From a STIX incident with the Hoggar extension; None without a start time."""
-        ext = (obj.get("extensions") or {}).get(INCIDENT_EXTENSION_ID) or {}
-        try:
-            start = parse_stix(ext["start_time"])
-            end = parse_stix(ext.get("end_time") or ext["start_time"])
-        except (KeyError, TypeError, ValueError):
+        inc = IncidentFacts.of(obj)
+        times = inc.times()
+        if times is None:
             return None
-
-        def count(key: str) -> int | None:
-            v = ext.get(key)
-            return v if isinstance(v, int) and not isinstance(v, bool) else None
-
-        lat, lon = ext.get("latitude"), ext.get("longitude")
+        start, end = times
         return cls(
             id=str(obj["id"]),
             originator=str(obj.get("created_by_ref") or ""),
             start=start,
-            end=max(end, start),
-            time_precision=str(ext.get("time_precision") or "day"),
-            lat=float(lat) if isinstance(lat, int | float) else None,
-            lon=float(lon) if isinstance(lon, int | float) else None,
-            geo_precision=str(ext.get("geo_precision") or "town"),
-            event_type=ext.get("event_type"),
-            sub_type=ext.get("sub_type"),
-            actors=frozenset(a for a in ext.get("actor_refs") or [] if isinstance(a, str)),
-            killed=count("killed"),
-            wounded=count("wounded"),
-            kidnapped=count("kidnapped"),
-            place_name=str(ext.get("place_name") or ""),
-            country=ext.get("country"),
+            end=end,
+            time_precision=inc.time_precision or "day",
+            lat=inc.latitude,
+            lon=inc.longitude,
+            geo_precision=inc.geo_precision or "town",
+            event_type=inc.event_type,
+            sub_type=inc.sub_type,
+            actors=frozenset(inc.actor_refs),
+            killed=inc.killed,
+            wounded=inc.wounded,
+            kidnapped=inc.kidnapped,
+            place_name=inc.place_name or "",
+            country=inc.country,
         )
 
 

@@ -20,7 +20,7 @@ from hoggar.incidents.codebook import Codebook, check_incident_extension, load_c
 from hoggar.kernel.clock import format_stix, parse_stix
 from hoggar.kernel.i18n import LANGUAGES, N_, Msg
 from hoggar.sharing.markings import TLP, parse_tlp
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
+from hoggar.stix.types.incident import IncidentFacts
 
 COUNT_FIELDS = ("killed", "wounded", "kidnapped", "released", "civilians_killed")
 OPINIONS = ("strongly-agree", "agree", "neutral", "disagree", "strongly-disagree")
@@ -86,8 +86,8 @@ class IncidentInput:
         disclosed: bool = False,
     ) -> IncidentInput:
         """The form of an existing incident, to edit it."""
-        ext = (obj.get("extensions") or {}).get(INCIDENT_EXTENSION_ID) or {}
-        refs = ext.get("location_refs") or []
+        inc = IncidentFacts.of(obj)
+        ext, refs = inc.raw, inc.location_refs
 
         def text(key: str) -> str:
             value = ext.get(key)
@@ -107,12 +107,11 @@ class IncidentInput:
             country=text("country"),
             admin1=text("admin1"),
             geo_precision=text("geo_precision"),
-            actor_refs=tuple(ext.get("actor_refs") or ()),
+            actor_refs=inc.actor_refs,
             **{k: text(k) for k in COUNT_FIELDS},
             seized=tuple(
                 (str(s.get("item", "")), _plain_number(s.get("quantity")), str(s.get("unit", "")))
-                for s in ext.get("seized") or []
-                if isinstance(s, Mapping)
+                for s in inc.seized
             ),
             source_reliability=text("source_reliability"),
             information_credibility=text("information_credibility"),

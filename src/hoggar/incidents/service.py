@@ -33,6 +33,7 @@ from hoggar.sharing.markings import TLP
 from hoggar.sharing.rule import visible_to
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
+from hoggar.stix.types.incident import extension
 from hoggar.store import queries
 from hoggar.text.matching import Entry, NameIndex, names_from
 
@@ -52,8 +53,8 @@ class FormInvalid(Invalid):
 
 
 def extension_of(obj: Mapping[str, Any]) -> dict[str, Any]:
-    ext = (obj.get("extensions") or {}).get(INCIDENT_EXTENSION_ID)
-    return dict(ext) if isinstance(ext, Mapping) else {}
+    """The incident extension as stored, as a dict (to show or compare it whole)."""
+    return dict(extension(obj))
 
 
 def names_of(obj: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hoggar.stix.types.meetings import MEETINGS_EXTENSION_ID
-
 HOGGAR_IDENTITY_ID = "identity--9a1f4b02-5b7e-4c1e-8f3a-2d6c0e7b1a90"
 INCIDENT_EXTENSION_ID = "extension-definition--7c5e9d0a-1b2f-4e6a-9c8d-3f4a5b6c7d80"
+MEETINGS_EXTENSION_ID = "extension-definition--3f1c8e2a-6b4d-4f7e-9a2c-5d8e1b0c7f34"
 RELEASE_SET_EXTENSION_ID = "extension-definition--3c0d5a3e-6a2b-4f4e-9d7b-8a1e2b9c4d51"
 NAMES_EXTENSION_ID = "extension-definition--b2d4f6a8-0c1e-4a3b-8d5f-7e9a1c3b5d72"
 _CREATED = "2026-01-01T00:00:00.000Z"

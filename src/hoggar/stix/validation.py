@@ -14,8 +14,8 @@ from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.ids import ID_RE, TYPE_RE
 from hoggar.kernel.signing import SIGNATURE_PROPERTY
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
-from hoggar.stix.types import meetings as summits_model
+from hoggar.stix.checks import check_int, check_number, check_ref, check_refs
+from hoggar.stix.types import OBJECT_TYPES, PROPERTY_EXTENSIONS
 
 # STIX 2.1 §6 cyber-observable types: no created/modified, never versioned.
 SCO_TYPES = frozenset(
@@ -82,36 +82,6 @@ TIMESTAMP_PROPS = {
     "stop_time",
 }
 PROPERTY_NAME = re.compile(r"^[a-z0-9_]{1,250}$")
-
-EVENT_PRECISIONS = {"exact", "hour", "day", "week", "month", "year"}
-GEO_PRECISIONS = {"exact", "town", "district", "region", "country"}
-RELIABILITY = set("ABCDEF")
-
-
-def _check_ref(problems: list[Problem], where: str, value: Any) -> None:
-    if not isinstance(value, str) or not ID_RE.match(value):
-        problems.append(Problem(where, f"{value!r} is not a STIX identifier (type--UUID)"))
-
-
-def _check_refs(problems: list[Problem], where: str, value: Any, nonempty: bool = False) -> None:
-    if not isinstance(value, list):
-        problems.append(Problem(where, "must be a list of STIX identifiers"))
-        return
-    if nonempty and not value:
-        problems.append(Problem(where, "must not be empty"))
-    for i, item in enumerate(value):
-        _check_ref(problems, f"{where}/{i}", item)
-
-
-def _check_int(problems: list[Problem], where: str, value: Any, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        problems.append(Problem(where, f"must be an integer from {lo} to {hi}, got {value!r}"))
-
-
-def _check_number(problems: list[Problem], where: str, value: Any, lo: float, hi: float) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and lo <= value <= hi
-    if not ok:
-        problems.append(Problem(where, f"must be a number from {lo} to {hi}, got {value!r}"))
 
 
 def validate_object(obj: Any, text: str | None = None) -> list[Problem]:
@@ -209,9 +179,9 @@ def _check_text(value: Any, where: str, problems: list[Problem], *, name: bool =
 def _check_common(obj: Mapping[str, Any], problems: list[Problem]) -> None:
     for key, value in obj.items():
         if key.endswith("_ref"):
-            _check_ref(problems, f"/{key}", value)
+            check_ref(problems, f"/{key}", value)
         elif key.endswith("_refs"):
-            _check_refs(problems, f"/{key}", value)
+            check_refs(problems, f"/{key}", value)
     if "created_by_ref" in obj and not str(obj["created_by_ref"]).startswith("identity--"):
         problems.append(Problem("/created_by_ref", "must refer to an identity"))
     markings = obj.get("object_marking_refs")
@@ -221,7 +191,7 @@ def _check_common(obj: Mapping[str, Any], problems: list[Problem]) -> None:
                 Problem(f"/object_marking_refs/{i}", "must refer to a marking-definition")
             )
     if "confidence" in obj:
-        _check_int(problems, "/confidence", obj["confidence"], 0, 100)
+        check_int(problems, "/confidence", obj["confidence"], 0, 100)
     if "revoked" in obj and not isinstance(obj["revoked"], bool):
         problems.append(Problem("/revoked", "must be true or false"))
     for key in ("labels", "aliases"):
@@ -250,17 +220,18 @@ def _check_common(obj: Mapping[str, Any], problems: list[Problem]) -> None:
 
 
 def _check_type_specific(obj: Mapping[str, Any], stix_type: str, problems: list[Problem]) -> None:
-    if stix_type in summits_model.TYPES:
-        problems.extend(summits_model.check(obj))
+    check_type = OBJECT_TYPES.get(stix_type)
+    if check_type is not None:
+        problems.extend(check_type(obj))
     if stix_type == "opinion" and obj.get("opinion") not in OPINIONS:
         problems.append(Problem("/opinion", f"must be one of {sorted(OPINIONS)}"))
     if stix_type in ("note", "opinion", "report", "grouping") and "object_refs" in obj:
-        _check_refs(problems, "/object_refs", obj["object_refs"], nonempty=True)
+        check_refs(problems, "/object_refs", obj["object_refs"], nonempty=True)
     if stix_type == "location":
         has_point = "latitude" in obj or "longitude" in obj
         if has_point:
-            _check_number(problems, "/latitude", obj.get("latitude"), -90, 90)
-            _check_number(problems, "/longitude", obj.get("longitude"), -180, 180)
+            check_number(problems, "/latitude", obj.get("latitude"), -90, 90)
+            check_number(problems, "/longitude", obj.get("longitude"), -180, 180)
         if not (has_point or obj.get("region") or obj.get("country")):
             problems.append(Problem("/", "a location needs region, country or latitude/longitude"))
     if (
@@ -285,66 +256,6 @@ def _check_type_specific(obj: Mapping[str, Any], stix_type: str, problems: list[
                 for k, v in ext.items()
                 if v == []
             )
-            if ext_id == INCIDENT_EXTENSION_ID:
-                _check_incident_extension(ext, f"/extensions/{ext_id}", problems)
-            elif ext_id == NAMES_EXTENSION_ID:
-                _check_names_extension(ext, f"/extensions/{ext_id}", problems)
-
-
-def _check_incident_extension(ext: Mapping[str, Any], base: str, problems: list[Problem]) -> None:
-    if ext.get("extension_type") != "property-extension":
-        problems.append(Problem(f"{base}/extension_type", "must be 'property-extension'"))
-    if not isinstance(ext.get("event_type"), str) or not ext.get("event_type"):
-        problems.append(Problem(f"{base}/event_type", "is required (a codebook event type)"))
-    for prop in ("start_time", "end_time"):
-        if prop in ext:
-            try:
-                parse_stix(ext[prop])
-            except ValueError as exc:
-                problems.append(Problem(f"{base}/{prop}", str(exc)))
-    if "time_precision" in ext and ext["time_precision"] not in EVENT_PRECISIONS:
-        problems.append(
-            Problem(f"{base}/time_precision", f"must be one of {sorted(EVENT_PRECISIONS)}")
-        )
-    if "geo_precision" in ext and ext["geo_precision"] not in GEO_PRECISIONS:
-        problems.append(
-            Problem(f"{base}/geo_precision", f"must be one of {sorted(GEO_PRECISIONS)}")
-        )
-    if "latitude" in ext or "longitude" in ext:
-        _check_number(problems, f"{base}/latitude", ext.get("latitude"), -90, 90)
-        _check_number(problems, f"{base}/longitude", ext.get("longitude"), -180, 180)
-    if "country" in ext and not (
-        isinstance(ext["country"], str) and re.fullmatch(r"[A-Z]{2}", ext["country"])
-    ):
-        problems.append(Problem(f"{base}/country", "must be an ISO 3166-1 alpha-2 code, e.g. 'ML'"))
-    for prop in ("killed", "wounded", "kidnapped", "released", "civilians_killed"):
-        if prop in ext:
-            _check_int(problems, f"{base}/{prop}", ext[prop], 0, 1_000_000)
-    if "source_reliability" in ext and ext["source_reliability"] not in RELIABILITY:
-        problems.append(Problem(f"{base}/source_reliability", "must be a letter from A to F"))
-    if "information_credibility" in ext:
-        _check_int(
-            problems, f"{base}/information_credibility", ext["information_credibility"], 1, 6
-        )
-    for prop in ("location_refs", "actor_refs"):
-        if prop in ext:
-            _check_refs(problems, f"{base}/{prop}", ext[prop])
-
-
-def _check_names_extension(ext: Mapping[str, Any], base: str, problems: list[Problem]) -> None:
-    if "names" not in ext:
-        return
-    names = ext["names"]
-    if not isinstance(names, list):
-        problems.append(Problem(f"{base}/names", "must be a list of {lang, value} objects"))
-        return
-    for i, item in enumerate(names):
-        if not (
-            isinstance(item, Mapping)
-            and isinstance(item.get("lang"), str)
-            and isinstance(item.get("value"), str)
-            and item["value"].strip()
-        ):
-            problems.append(
-                Problem(f"{base}/names/{i}", "needs a lang (BCP 47) and a non-empty value")
-            )
+            check_extension = PROPERTY_EXTENSIONS.get(ext_id)
+            if check_extension is not None:
+                check_extension(ext, f"/extensions/{ext_id}", problems)

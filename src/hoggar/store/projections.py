@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
+from hoggar.stix.extensions import NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
+from hoggar.stix.types.incident import IncidentFacts
 from hoggar.store.search import index_new_rows
 from hoggar.text.normalize import search_document
 
@@ -62,13 +63,13 @@ def seized_json(value: Any) -> str | None:
     return dumps_compact(items) if items else None
 
 
-def incident_facts(inc: Mapping[str, Any]) -> dict[str, Any]:
-    """The incident extension's facts an assessment sums (migration 0014 fills them)."""
+def incident_facts(inc: IncidentFacts) -> dict[str, Any]:
+    """The incident extension's facts an assessment sums (migration 0014 filled them)."""
     return {
-        "civilians_killed": _count(inc.get("civilians_killed")),
-        "admin1": _text(inc.get("admin1"), 120),
-        "place_name": _text(inc.get("place_name"), 300),
-        "seized": seized_json(inc.get("seized")),
+        "civilians_killed": inc.civilians_killed,
+        "admin1": _text(inc.admin1, 120),
+        "place_name": _text(inc.place_name, 300),
+        "seized": seized_json(inc.raw.get("seized")),
     }
 
 
@@ -84,51 +85,43 @@ def project(obj: Mapping[str, Any]) -> dict[str, Any]:
     """The index fields of one object (everything optional except type and text)."""
     exts = obj.get("extensions") if isinstance(obj.get("extensions"), Mapping) else {}
     assert isinstance(exts, Mapping)
-    inc = (
-        exts.get(INCIDENT_EXTENSION_ID)
-        if isinstance(exts.get(INCIDENT_EXTENSION_ID), Mapping)
-        else {}
-    )
+    inc = IncidentFacts.of(obj)
     names = (
         exts.get(NAMES_EXTENSION_ID) if isinstance(exts.get(NAMES_EXTENSION_ID), Mapping) else {}
     )
-    assert isinstance(inc, Mapping) and isinstance(names, Mapping)
+    assert isinstance(names, Mapping)
     texts: list[str] = [str(obj[p]) for p in _TEXT_PROPS if isinstance(obj.get(p), str)]
     texts += [a for a in obj.get("aliases") or [] if isinstance(a, str)]
     texts += [n.get("value", "") for n in names.get("names") or [] if isinstance(n, Mapping)]
-    for prop in ("narrative", "place_name"):
-        if isinstance(inc.get(prop), str):
-            texts.append(inc[prop])
-    country = inc.get("country") or names.get("country") or obj.get("country")
-    lat = _num(inc.get("latitude", obj.get("latitude")))
-    lon = _num(inc.get("longitude", obj.get("longitude")))
+    texts += [value for value in (inc.narrative, inc.place_name) if value is not None]
+    country = inc.country or names.get("country") or obj.get("country")
+    lat = inc.latitude if "latitude" in inc.raw else _num(obj.get("latitude"))
+    lon = inc.longitude if "longitude" in inc.raw else _num(obj.get("longitude"))
     start = (
-        _ts(inc.get("start_time"))
+        _ts(inc.start_time)
         or _ts(obj.get("first_seen"))
         or _ts(obj.get("published"))
         or _day(obj.get("start_date"))  # meetings
         or _day(obj.get("due_date"))  # action items
         or _day(obj.get("as_of"))  # their status updates
     )
-    end = (
-        _ts(inc.get("end_time")) or _ts(obj.get("last_seen")) or _day(obj.get("end_date")) or start
-    )
+    end = _ts(inc.end_time) or _ts(obj.get("last_seen")) or _day(obj.get("end_date")) or start
     return {
         "stix_type": obj.get("type"),
         "name": display_name(obj),
         "search_text": search_document(texts),
-        "lang": inc.get("narrative_lang") or obj.get("lang"),
+        "lang": inc.narrative_lang or obj.get("lang"),
         "country": country.upper()[:2] if isinstance(country, str) and country else None,
-        "event_type": inc.get("event_type"),
-        "sub_type": inc.get("sub_type"),
+        "event_type": inc.event_type,
+        "sub_type": inc.sub_type,
         "start_at": start,
         "end_at": end,
         "lat": lat,
         "lon": lon,
-        "killed": _count(inc.get("killed")),
-        "wounded": _count(inc.get("wounded")),
-        "kidnapped": _count(inc.get("kidnapped")),
-        "released": _count(inc.get("released")),
+        "killed": inc.killed,
+        "wounded": inc.wounded,
+        "kidnapped": inc.kidnapped,
+        "released": inc.released,
         **incident_facts(inc),
         "modified_at": _ts(obj.get("modified")) or _ts(obj.get("created")),
         "revoked": obj.get("revoked") is True,
@@ -155,13 +148,10 @@ _MEETING_REFS = (
 
 def project_links(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The link rows of one object: (ref_id, role, relationship_type), without duplicates."""
-    exts = obj.get("extensions") if isinstance(obj.get("extensions"), Mapping) else {}
-    assert isinstance(exts, Mapping)
-    inc = exts.get(INCIDENT_EXTENSION_ID)
+    inc = IncidentFacts.of(obj)
     pairs: list[tuple[str, str]] = []
-    if isinstance(inc, Mapping):
-        pairs += [(r, "actor") for r in _refs(inc.get("actor_refs"))]
-        pairs += [(r, "location") for r in _refs(inc.get("location_refs"))]
+    pairs += [(r, "actor") for r in inc.actor_refs]
+    pairs += [(r, "location") for r in inc.location_refs]
     pairs += [(r, "object") for r in _refs(obj.get("object_refs"))]
     pairs += [(r, "object") for r in _refs(obj.get("sighting_of_ref"))]
     # Meetings, decisions, action items and their updates (hoggar.stix.types.meetings).

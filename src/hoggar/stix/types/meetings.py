@@ -24,8 +24,8 @@ from typing import Any
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.i18n import N_
 from hoggar.kernel.ids import ID_RE
+from hoggar.stix.extensions import MEETINGS_EXTENSION_ID
 
-MEETINGS_EXTENSION_ID = "extension-definition--3f1c8e2a-6b4d-4f7e-9a2c-5d8e1b0c7f34"
 MEETING = "x-hoggar-meeting"
 DECISION = "x-hoggar-decision"
 ACTION_ITEM = "x-hoggar-action-item"
