@@ -11,10 +11,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hoggar import __version__
-from hoggar.api import problems
 from hoggar.api.compression import CompressResponses
 from hoggar.api.routes import accounts, meetings, objects, sources, taxii
 from hoggar.context import Node
+from hoggar.http import problems
+from hoggar.http.sessions import SESSION_COOKIE
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -103,7 +104,7 @@ def _document_security(app: FastAPI) -> None:
                 "session": {
                     "type": "apiKey",
                     "in": "cookie",
-                    "name": "hoggar_session",
+                    "name": SESSION_COOKIE,
                     "description": "Set by POST /api/session; send X-CSRF-Token on writes",
                 },
             }
@@ -240,7 +241,7 @@ def create_app(node: Node) -> FastAPI:
     app.add_middleware(
         SessionMiddleware,
         secret_key=node.settings.session_secret(),
-        session_cookie="hoggar_session",
+        session_cookie=SESSION_COOKIE,
         max_age=node.settings.session_max_age_s,
         same_site="strict",
         https_only=node.settings.secure_cookies,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from starlette.datastructures import FormData
 from hoggar.auth.models import User
 from hoggar.auth.service import principal_of
 from hoggar.context import Node, Principal
+from hoggar.http.sessions import csrf_matches, csrf_token, session_language, session_user
 from hoggar.incidents.codebook import load_codebook
 from hoggar.kernel import i18n
 from hoggar.kernel.clock import parse_stix
@@ -90,20 +90,14 @@ class Viewer:
 
 def current_viewer(request: Request) -> Viewer | None:
     node: Node = request.app.state.node
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        return None
     with node.db.session() as session:
-        user = session.get(User, user_id)
-    if user is None or not user.active or request.session.get("org") != user.org_id:
-        request.session.clear()
-        return None
-    return Viewer(user, principal_of(user))
+        user = session_user(request, session)
+    return None if user is None else Viewer(user, principal_of(user))
 
 
 def language_of(request: Request) -> str:
     """Session (the signed-in user's choice), then the cookie, then Accept-Language."""
-    for candidate in (request.session.get("lang"), request.cookies.get(LANG_COOKIE)):
+    for candidate in (session_language(request), request.cookies.get(LANG_COOKIE)):
         lang = i18n.normalize_language(candidate)
         if lang:
             return lang
@@ -120,7 +114,7 @@ def render(
         request=request,
         org_name=node.org_name,
         node_org=node.org_id,
-        csrf=request.session.get("csrf", ""),
+        csrf=csrf_token(request),
         user=viewer.user if viewer else None,
         viewer=viewer,
         lang=lang,
@@ -136,8 +130,7 @@ def login_redirect(request: Request) -> RedirectResponse:
 
 
 def csrf_ok(request: Request, form: FormData) -> bool:
-    expected = str(request.session.get("csrf", ""))
-    return bool(expected) and hmac.compare_digest(expected, str(form.get("csrf", "")))
+    return csrf_matches(request, str(form.get("csrf", "")))
 
 
 def safe_next(target: str) -> str:

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from importlib import resources
-from typing import Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
 
 from hoggar.auth.models import User
-from hoggar.auth.service import login
-from hoggar.auth.service import logout as logout_user
 from hoggar.context import Node
 from hoggar.geo.gazetteer import load_gazetteer
-from hoggar.http.sessions import start_session
+from hoggar.http.sessions import last_visit, remember_language, sign_in, sign_out
 from hoggar.incidents.dashboard import FIRST_VISIT_DAYS, PARTNER_CAP
 from hoggar.incidents.dashboard import dashboard as dashboard_figures
 from hoggar.kernel import i18n
@@ -40,7 +35,6 @@ from hoggar.web.filters import PERIODS, IncidentFilters
 
 PAGE_SIZE = 50
 GEO_LAYERS = frozenset({"borders", "towns"})
-SINCE_KEY = "since"
 
 
 def install(app: FastAPI) -> None:
@@ -56,10 +50,10 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         node: Node = request.app.state.node
         client = request.client.host if request.client else ""
-        with node.db.session() as session:
-            previous = session.scalar(select(User.last_login_at).where(User.username == username))
         try:
-            user = login(node, username, password, source=f"web:{client}")
+            user = sign_in(
+                request, node, username, password, source=f"web:{client}", keep_last_visit=True
+            ).user
         except (Unauthenticated, TooManyAttempts) as exc:
             i18n.set_language(language_of(request))
             locked = isinstance(exc, TooManyAttempts)
@@ -82,9 +76,6 @@ def install(app: FastAPI) -> None:
             if locked:
                 refused.headers["Retry-After"] = str(wait)
             return refused
-        start_session(request, user)
-        if previous is not None:
-            request.session[SINCE_KEY] = previous.isoformat()
         response = RedirectResponse(safe_next(next), status_code=303)
         response.set_cookie(LANG_COOKIE, user.language, max_age=365 * 86400, samesite="strict")
         return response
@@ -93,10 +84,7 @@ def install(app: FastAPI) -> None:
     async def logout(request: Request) -> Response:
         form = await request.form()
         if csrf_ok(request, form):
-            user_id = request.session.get("user_id")
-            if user_id is not None:
-                logout_user(request.app.state.node, int(user_id), source="web")
-            request.session.clear()
+            sign_out(request, request.app.state.node, source="web")
         return RedirectResponse("/login", status_code=303)
 
     @app.post("/language", include_in_schema=False)
@@ -114,7 +102,7 @@ def install(app: FastAPI) -> None:
                 user = session.get(User, viewer.user.id)
                 if user is not None:
                     user.language = lang
-            request.session["lang"] = lang
+            remember_language(request, lang)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="strict")
         return response
@@ -127,7 +115,7 @@ def install(app: FastAPI) -> None:
             return login_redirect(request)
         filters = IncidentFilters.from_query(request.query_params)
         flt, errors = filters.to_filter()
-        since = _since(request)
+        since = last_visit(request)
         with node.db.session() as session:
             names = org_names(session)
             figures = dashboard_figures(
@@ -288,11 +276,3 @@ def install(app: FastAPI) -> None:
     sources.install(app)
     meetings.install(app)
     reports.install(app)
-
-
-def _since(request: Request) -> datetime | None:
-    raw: Any = request.session.get(SINCE_KEY)
-    try:
-        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
