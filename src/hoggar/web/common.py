@@ -6,17 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import FormData
 
 from hoggar.auth.models import User
-from hoggar.auth.service import principal_of
 from hoggar.context import Node, Principal
-from hoggar.http.sessions import csrf_matches, csrf_token, session_language, session_user
+from hoggar.http.sessions import csrf_token, session_language
 from hoggar.incidents.codebook import load_codebook
 from hoggar.kernel import i18n
 from hoggar.kernel.clock import parse_stix
@@ -88,13 +85,6 @@ class Viewer:
     principal: Principal
 
 
-def current_viewer(request: Request) -> Viewer | None:
-    node: Node = request.app.state.node
-    with node.db.session() as session:
-        user = session_user(request, session)
-    return None if user is None else Viewer(user, principal_of(user))
-
-
 def language_of(request: Request) -> str:
     """Session (the signed-in user's choice), then the cookie, then Accept-Language."""
     for candidate in (session_language(request), request.cookies.get(LANG_COOKIE)):
@@ -122,15 +112,6 @@ def render(
         here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     )
     return templates.TemplateResponse(request, name, context, status_code=status)
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-
-
-def csrf_ok(request: Request, form: FormData) -> bool:
-    return csrf_matches(request, str(form.get("csrf", "")))
 
 
 def safe_next(target: str) -> str:
