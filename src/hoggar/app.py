@@ -7,14 +7,18 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hoggar import __version__
-from hoggar.api import problems
 from hoggar.api.compression import CompressResponses
 from hoggar.api.routes import accounts, meetings, objects, sources, taxii
 from hoggar.context import Node
+from hoggar.http import problems
+from hoggar.http.sessions import SESSION_COOKIE
+from hoggar.web import deps as web_deps
+from hoggar.web import routes as web_routes
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -103,7 +107,7 @@ def _document_security(app: FastAPI) -> None:
                 "session": {
                     "type": "apiKey",
                     "in": "cookie",
-                    "name": "hoggar_session",
+                    "name": SESSION_COOKIE,
                     "description": "Set by POST /api/session; send X-CSRF-Token on writes",
                 },
             }
@@ -214,7 +218,8 @@ def create_app(node: Node) -> FastAPI:
         redoc_url=None,
     )
     app.state.node = node
-    problems.install(app)
+    problems.install(app, page_errors=web_deps.page_error)
+    app.add_exception_handler(web_deps.SignInRequired, web_deps.sign_in_first)
     _document_security(app)
 
     @app.get("/api/health", tags=["health"], summary="Liveness and database check (no auth)")
@@ -234,13 +239,13 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(taxii.router)
     app.include_router(sources.router)
     app.include_router(meetings.router)
-    from hoggar.web import routes as web_routes
-
-    web_routes.install(app)
+    app.mount("/static", StaticFiles(directory=str(web_routes.STATIC_DIR)), name="static")
+    for router in web_routes.ROUTERS:
+        app.include_router(router)
     app.add_middleware(
         SessionMiddleware,
         secret_key=node.settings.session_secret(),
-        session_cookie="hoggar_session",
+        session_cookie=SESSION_COOKIE,
         max_age=node.settings.session_max_age_s,
         same_site="strict",
         https_only=node.settings.secure_cookies,

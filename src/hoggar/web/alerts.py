@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -16,15 +16,10 @@ from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.incidents.service import local_name, visible_groups
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import Invalid
-from hoggar.web.common import (
-    FORM_EXPIRED,
-    Viewer,
-    csrf_ok,
-    current_viewer,
-    language_of,
-    login_redirect,
-    render,
-)
+from hoggar.web.common import FORM_EXPIRED, Viewer, language_of, render
+from hoggar.web.deps import NodeDep, Posted, SignedIn, page_router
+
+router = page_router()
 
 
 def _criteria(form: Any, node: Node) -> dict[str, Any]:
@@ -81,50 +76,35 @@ def _page(
     )
 
 
-def install(app: FastAPI) -> None:
-    @app.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
-    def alerts_page(request: Request) -> Response:
-        node: Node = request.app.state.node
-        viewer = current_viewer(request)
-        if viewer is None:
-            return login_redirect(request)
-        return _page(request, node, viewer)
+@router.get("/alerts")
+def alerts_page(request: Request, node: NodeDep, viewer: SignedIn) -> Response:
+    return _page(request, node, viewer)
 
-    @app.post("/alerts/rules", include_in_schema=False)
-    async def add_rule(request: Request) -> Response:
-        node: Node = request.app.state.node
-        viewer = current_viewer(request)
-        if viewer is None:
-            return login_redirect(request)
-        form = await request.form()
-        if not csrf_ok(request, form):
-            return _page(
-                request,
-                node,
-                viewer,
-                error=i18n.gettext(FORM_EXPIRED),
-                status=400,
+
+@router.post("/alerts/rules")
+async def add_rule(request: Request, node: NodeDep, viewer: SignedIn, form: Posted) -> Response:
+    if not form.fresh:
+        return _page(request, node, viewer, error=i18n.gettext(FORM_EXPIRED), status=400)
+
+    def write() -> None:
+        criteria = _criteria(form.data, node)
+        with node.db.transaction() as session:
+            user = session.get(User, viewer.user.id)
+            assert user is not None
+            service.create_rule(
+                session,
+                user,
+                name=str(form.data.get("name", "")),
+                criteria=criteria,
+                email=str(form.data.get("email", "")).strip() or None,
+                webhook_url=str(form.data.get("webhook_url", "")).strip() or None,
+                max_per_hour=int(str(form.data.get("max_per_hour", "20")) or 20),
             )
 
-        def write() -> None:
-            criteria = _criteria(form, node)
-            with node.db.transaction() as session:
-                user = session.get(User, viewer.user.id)
-                assert user is not None
-                service.create_rule(
-                    session,
-                    user,
-                    name=str(form.get("name", "")),
-                    criteria=criteria,
-                    email=str(form.get("email", "")).strip() or None,
-                    webhook_url=str(form.get("webhook_url", "")).strip() or None,
-                    max_per_hour=int(str(form.get("max_per_hour", "20")) or 20),
-                )
-
-        try:
-            await run_in_threadpool(write)
-        except (Invalid, ValueError) as exc:
-            detail = "; ".join(f"{p.where}: {p.message}" for p in getattr(exc, "problems", []))
-            message = getattr(exc, "message", str(exc))
-            return _page(request, node, viewer, error=f"{message} {detail}".strip(), status=422)
-        return RedirectResponse("/alerts?saved=1", status_code=303)
+    try:
+        await run_in_threadpool(write)
+    except (Invalid, ValueError) as exc:  # the form again, with what is wrong in it
+        detail = "; ".join(f"{p.where}: {p.message}" for p in getattr(exc, "problems", []))
+        message = getattr(exc, "message", str(exc))
+        return _page(request, node, viewer, error=f"{message} {detail}".strip(), status=422)
+    return RedirectResponse("/alerts?saved=1", status_code=303)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import FormData
 
 from hoggar.auth.models import User
-from hoggar.auth.service import principal_of
 from hoggar.context import Node, Principal
+from hoggar.http.sessions import csrf_token, session_language
 from hoggar.incidents.codebook import load_codebook
 from hoggar.kernel import i18n
 from hoggar.kernel.clock import parse_stix
@@ -88,22 +85,9 @@ class Viewer:
     principal: Principal
 
 
-def current_viewer(request: Request) -> Viewer | None:
-    node: Node = request.app.state.node
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        return None
-    with node.db.session() as session:
-        user = session.get(User, user_id)
-    if user is None or not user.active or request.session.get("org") != user.org_id:
-        request.session.clear()
-        return None
-    return Viewer(user, principal_of(user))
-
-
 def language_of(request: Request) -> str:
     """Session (the signed-in user's choice), then the cookie, then Accept-Language."""
-    for candidate in (request.session.get("lang"), request.cookies.get(LANG_COOKIE)):
+    for candidate in (session_language(request), request.cookies.get(LANG_COOKIE)):
         lang = i18n.normalize_language(candidate)
         if lang:
             return lang
@@ -120,7 +104,7 @@ def render(
         request=request,
         org_name=node.org_name,
         node_org=node.org_id,
-        csrf=request.session.get("csrf", ""),
+        csrf=csrf_token(request),
         user=viewer.user if viewer else None,
         viewer=viewer,
         lang=lang,
@@ -128,16 +112,6 @@ def render(
         here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     )
     return templates.TemplateResponse(request, name, context, status_code=status)
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-
-
-def csrf_ok(request: Request, form: FormData) -> bool:
-    expected = str(request.session.get("csrf", ""))
-    return bool(expected) and hmac.compare_digest(expected, str(form.get("csrf", "")))
 
 
 def safe_next(target: str) -> str:

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -20,18 +20,10 @@ from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied, Proble
 from hoggar.orgs.service import org_names
 from hoggar.stix.types.meetings import STATUSES, THEME_LABELS
 from hoggar.summits import service
-from hoggar.web.common import (
-    FORM_EXPIRED,
-    Viewer,
-    csrf_ok,
-    current_viewer,
-    env,
-    error_text,
-    login_redirect,
-    not_found,
-    render,
-)
+from hoggar.web.common import FORM_EXPIRED, Viewer, env, error_text, render
+from hoggar.web.deps import NodeDep, Posted, SignedIn, page_router
 
+router = page_router()
 STATUS_LABELS = {
     "open": i18n.N_("open"),
     "in-progress": i18n.N_("in progress"),
@@ -62,114 +54,90 @@ def _today() -> date:
     return utcnow().date()
 
 
-def install(app: FastAPI) -> None:
-    @app.get("/meetings", response_class=HTMLResponse, include_in_schema=False)
-    def meetings_page(request: Request) -> Response:
-        node: Node = request.app.state.node
-        viewer = current_viewer(request)
-        if viewer is None:
-            return login_redirect(request)
-        with node.db.session() as session:
-            meetings = service.list_meetings(session, viewer.principal)
-            actions = service.action_items(session, viewer.principal, _today())
-            names = org_names(session)
-        per_meeting: dict[str, Counter[str]] = {}
-        for a in actions:
-            key = "late" if a.late else a.status
-            per_meeting.setdefault(str(a.item.get("meeting_ref")), Counter())[key] += 1
-        return render(
-            request,
-            "meetings.html",
-            viewer,
-            meetings=meetings,
-            per_meeting=per_meeting,
-            members=by_member(actions),
-            names=names,
-            kinds=KIND_LABELS,
-            statuses=STATUS_LABELS,
-        )
+@router.get("/meetings")
+def meetings_page(request: Request, node: NodeDep, viewer: SignedIn) -> Response:
+    with node.db.session() as session:
+        meetings = service.list_meetings(session, viewer.principal)
+        actions = service.action_items(session, viewer.principal, _today())
+        names = org_names(session)
+    per_meeting: dict[str, Counter[str]] = {}
+    for a in actions:
+        key = "late" if a.late else a.status
+        per_meeting.setdefault(str(a.item.get("meeting_ref")), Counter())[key] += 1
+    return render(
+        request,
+        "meetings.html",
+        viewer,
+        meetings=meetings,
+        per_meeting=per_meeting,
+        members=by_member(actions),
+        names=names,
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+    )
 
-    @app.get("/meetings/new", response_class=HTMLResponse, include_in_schema=False)
-    def new_meeting(request: Request) -> Response:
-        node: Node = request.app.state.node
-        viewer = current_viewer(request)
-        if viewer is None:
-            return login_redirect(request)
-        if not viewer.principal.can_write:
-            return not_found(request, viewer)
-        return _form_page(request, node, viewer, None, [])
 
-    @app.post("/meetings/new", include_in_schema=False)
-    async def record(request: Request) -> Response:
-        node: Node = request.app.state.node
-        viewer = current_viewer(request)
-        if viewer is None:
-            return login_redirect(request)
-        form = await request.form()
-        if not csrf_ok(request, form):
-            problem = Problem("csrf", i18n.gettext(FORM_EXPIRED))
-            return _form_page(request, node, viewer, form, [problem], 400)
-        inp = meeting_input(form)
+@router.get("/meetings/new")
+def new_meeting(request: Request, node: NodeDep, viewer: SignedIn) -> Response:
+    if not viewer.principal.can_write:
+        raise NotFound("Only writers record meetings.")
+    return _form_page(request, node, viewer, None, [])
 
-        def write() -> dict[str, Any]:
-            with node.db.transaction() as session:
-                return service.record_meeting(session, node, viewer.principal, inp)
 
-        try:
-            meeting = await run_in_threadpool(write)
-        except PermissionDenied:
-            return not_found(request, viewer)
-        except HoggarError as exc:
-            return _form_page(request, node, viewer, form, exc.problems, 422)
-        return RedirectResponse(f"/meetings/{meeting['id']}", status_code=303)
+@router.post("/meetings/new")
+async def record(request: Request, node: NodeDep, viewer: SignedIn, form: Posted) -> Response:
+    if not form.fresh:
+        problem = Problem("csrf", i18n.gettext(FORM_EXPIRED))
+        return _form_page(request, node, viewer, form.data, [problem], 400)
+    inp = meeting_input(form.data)
 
-    @app.get("/meetings/{meeting_id}", response_class=HTMLResponse, include_in_schema=False)
-    def meeting_page(request: Request, meeting_id: str) -> Response:
-        node: Node = request.app.state.node
-        viewer = current_viewer(request)
-        if viewer is None:
-            return login_redirect(request)
-        return _meeting_page(request, node, viewer, meeting_id)
+    def write() -> dict[str, Any]:
+        with node.db.transaction() as session:
+            return service.record_meeting(session, node, viewer.principal, inp)
 
-    @app.post("/actions/{action_id}/status", include_in_schema=False)
-    async def action_status(request: Request, action_id: str) -> Response:
-        node: Node = request.app.state.node
-        viewer = current_viewer(request)
-        if viewer is None:
-            return login_redirect(request)
-        form = await request.form()
-        meeting_id = str(form.get("meeting", ""))
-        if not csrf_ok(request, form):
-            return _meeting_page(
-                request,
+    try:
+        meeting = await run_in_threadpool(write)
+    except PermissionDenied as exc:  # not a writer: as if there were no such form
+        raise NotFound(exc.message) from exc
+    except HoggarError as exc:  # the form again, with the problems by field
+        return _form_page(request, node, viewer, form.data, exc.problems, 422)
+    return RedirectResponse(f"/meetings/{meeting['id']}", status_code=303)
+
+
+@router.get("/meetings/{meeting_id}")
+def meeting_page(request: Request, node: NodeDep, viewer: SignedIn, meeting_id: str) -> Response:
+    return _meeting_page(request, node, viewer, meeting_id)
+
+
+@router.post("/actions/{action_id}/status")
+async def action_status(
+    request: Request, node: NodeDep, viewer: SignedIn, form: Posted, action_id: str
+) -> Response:
+    meeting_id = str(form.data.get("meeting", ""))
+    if not form.fresh:
+        return _meeting_page(request, node, viewer, meeting_id, i18n.gettext(FORM_EXPIRED), 400)
+    evidence = [e.strip() for e in str(form.data.get("evidence", "")).split() if e.strip()]
+
+    def write() -> None:
+        with node.db.transaction() as session:
+            service.update_action(
+                session,
                 node,
-                viewer,
-                meeting_id,
-                i18n.gettext(FORM_EXPIRED),
-                400,
+                viewer.principal,
+                action_id,
+                str(form.data.get("status", "")),
+                str(form.data.get("as_of", "")) or _today().isoformat(),
+                str(form.data.get("text", "")),
+                evidence,
             )
-        evidence = [e.strip() for e in str(form.get("evidence", "")).split() if e.strip()]
 
-        def write() -> None:
-            with node.db.transaction() as session:
-                service.update_action(
-                    session,
-                    node,
-                    viewer.principal,
-                    action_id,
-                    str(form.get("status", "")),
-                    str(form.get("as_of", "")) or _today().isoformat(),
-                    str(form.get("text", "")),
-                    evidence,
-                )
-
-        try:
-            await run_in_threadpool(write)
-        except NotFound:
-            return not_found(request, viewer)
-        except HoggarError as exc:
-            return _meeting_page(request, node, viewer, meeting_id, error_text(exc), 422)
-        return RedirectResponse(f"/meetings/{meeting_id}#{action_id}", status_code=303)
+    try:
+        await run_in_threadpool(write)
+    except NotFound:  # the not-found page (deps.page_error)
+        raise
+    except HoggarError as exc:  # the meeting again, with what was refused
+        return _meeting_page(request, node, viewer, meeting_id, error_text(exc), 422)
+    return RedirectResponse(f"/meetings/{meeting_id}#{action_id}", status_code=303)
 
 
 def meeting_input(form: FormData) -> service.MeetingIn:
@@ -237,12 +205,9 @@ def _meeting_page(
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    try:
-        with node.db.session() as session:
-            view = service.view_meeting(session, viewer.principal, meeting_id, _today())
-            names = org_names(session)
-    except NotFound:
-        return not_found(request, viewer)
+    with node.db.session() as session:
+        view = service.view_meeting(session, viewer.principal, meeting_id, _today())
+        names = org_names(session)
     return render(
         request,
         "meeting.html",

@@ -6,27 +6,20 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hoggar.context import Node
 from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.kernel import i18n
-from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
+from hoggar.kernel.errors import HoggarError, NotFound
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_date
-from hoggar.web.common import (
-    FORM_EXPIRED,
-    Viewer,
-    csrf_ok,
-    current_viewer,
-    env,
-    error_text,
-    login_redirect,
-    not_found,
-    render,
-)
+from hoggar.web.common import FORM_EXPIRED, Viewer, env, error_text, render
+from hoggar.web.deps import NodeDep, Posted, SignedIn, hidden_unless_allowed, page_router
+
+router = page_router()
 
 FIELD_NAMES = {
     "sub_type": i18n.N_("Event type"),
@@ -73,10 +66,6 @@ def place_name(place_id: str, lang: str) -> str:
 env.globals["place_name"] = place_name
 
 
-def _analyst(request: Request) -> tuple[Node, Viewer | None]:
-    return request.app.state.node, current_viewer(request)
-
-
 def _list_page(
     request: Request, node: Node, viewer: Viewer, error: str = "", status: int = 200
 ) -> HTMLResponse:
@@ -97,149 +86,105 @@ def _list_page(
     )
 
 
-def install(app: FastAPI) -> None:
-    @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
-    def sources_page(request: Request) -> Response:
-        node, viewer = _analyst(request)
-        if viewer is None:
-            return login_redirect(request)
-        if not viewer.principal.can_write:
-            return not_found(request, viewer)
-        return _list_page(request, node, viewer)
+@router.get("/sources")
+def sources_page(request: Request, node: NodeDep, viewer: SignedIn) -> Response:
+    if not viewer.principal.can_write:
+        raise NotFound("Only analysts review open sources.")
+    return _list_page(request, node, viewer)
 
-    @app.post("/sources/articles", include_in_schema=False)
-    async def add_article(request: Request) -> Response:
-        node, viewer = _analyst(request)
-        if viewer is None:
-            return login_redirect(request)
-        form = await request.form()
-        if not csrf_ok(request, form):
-            return _list_page(
-                request,
+
+@router.post("/sources/articles")
+async def add_article(request: Request, node: NodeDep, viewer: SignedIn, form: Posted) -> Response:
+    if not form.fresh:
+        return _list_page(request, node, viewer, i18n.gettext(FORM_EXPIRED), 400)
+    data = form.data
+    try:
+        article = ArticleIn(
+            title=str(data.get("title", "")).strip(),
+            text=str(data.get("text", "")),
+            published=parse_date(str(data.get("published", "")).strip() or None),
+            url=str(data.get("url", "")).strip() or None,
+            lang=str(data.get("lang", "")).strip() or None,
+            source_name=str(data.get("source_name", "")).strip(),
+        )
+        if not article.text.strip():
+            raise ArticleError(i18n.gettext("The article has no text."))
+    except ArticleError as exc:  # the list again, with what is wrong in the article
+        return _list_page(request, node, viewer, str(exc), 422)
+    if not article.title:
+        article = ArticleIn(**{**article.__dict__, "title": article.text.strip()[:120]})
+
+    def write() -> service.Ingested:
+        with hidden_unless_allowed(), node.db.transaction() as session:
+            return service.ingest_article(session, node, viewer.principal, article)
+
+    done = await run_in_threadpool(write)
+    suffix = "" if done.created else "?duplicate=1"
+    return RedirectResponse(f"/sources/{done.article_id}{suffix}", status_code=303)
+
+
+@router.post("/sources/feeds")
+async def add_feed(request: Request, node: NodeDep, viewer: SignedIn, form: Posted) -> Response:
+    if not form.fresh:
+        return _list_page(request, node, viewer, i18n.gettext(FORM_EXPIRED), 400)
+
+    def write() -> None:
+        with node.db.transaction() as session:
+            service.add_feed(
+                session,
                 node,
-                viewer,
-                i18n.gettext(FORM_EXPIRED),
-                400,
-            )
-        try:
-            article = ArticleIn(
-                title=str(form.get("title", "")).strip(),
-                text=str(form.get("text", "")),
-                published=parse_date(str(form.get("published", "")).strip() or None),
-                url=str(form.get("url", "")).strip() or None,
-                lang=str(form.get("lang", "")).strip() or None,
-                source_name=str(form.get("source_name", "")).strip(),
-            )
-            if not article.text.strip():
-                raise ArticleError(i18n.gettext("The article has no text."))
-        except ArticleError as exc:
-            return _list_page(request, node, viewer, str(exc), 422)
-        if not article.title:
-            article = ArticleIn(**{**article.__dict__, "title": article.text.strip()[:120]})
-
-        def write() -> service.Ingested:
-            with node.db.transaction() as session:
-                return service.ingest_article(session, node, viewer.principal, article)
-
-        try:
-            done = await run_in_threadpool(write)
-        except PermissionDenied:
-            return not_found(request, viewer)
-        suffix = "" if done.created else "?duplicate=1"
-        return RedirectResponse(f"/sources/{done.article_id}{suffix}", status_code=303)
-
-    @app.post("/sources/feeds", include_in_schema=False)
-    async def add_feed(request: Request) -> Response:
-        node, viewer = _analyst(request)
-        if viewer is None:
-            return login_redirect(request)
-        form = await request.form()
-        if not csrf_ok(request, form):
-            return _list_page(
-                request,
-                node,
-                viewer,
-                i18n.gettext(FORM_EXPIRED),
-                400,
+                viewer.principal,
+                str(form.data.get("url", "")).strip(),
+                str(form.data.get("name", "")).strip(),
+                str(form.data.get("reliability", "F")),
+                str(form.data.get("lang", "")).strip() or None,
             )
 
-        def write() -> None:
-            with node.db.transaction() as session:
-                service.add_feed(
-                    session,
-                    node,
-                    viewer.principal,
-                    str(form.get("url", "")).strip(),
-                    str(form.get("name", "")).strip(),
-                    str(form.get("reliability", "F")),
-                    str(form.get("lang", "")).strip() or None,
-                )
+    try:
+        await run_in_threadpool(write)
+    except HoggarError as exc:  # the list again, with what was refused
+        return _list_page(request, node, viewer, error_text(exc), 422)
+    return RedirectResponse("/sources?show=all", status_code=303)
 
-        try:
-            await run_in_threadpool(write)
-        except HoggarError as exc:
-            return _list_page(request, node, viewer, error_text(exc), 422)
-        return RedirectResponse("/sources?show=all", status_code=303)
 
-    @app.post("/sources/feeds/{feed_id}/fetch", include_in_schema=False)
-    async def fetch(request: Request, feed_id: int) -> Response:
-        node, viewer = _analyst(request)
-        if viewer is None:
-            return login_redirect(request)
-        form = await request.form()
-        if not csrf_ok(request, form) or not viewer.principal.can_write:
-            return _list_page(
-                request,
-                node,
-                viewer,
-                i18n.gettext(FORM_EXPIRED),
-                400,
-            )
-        try:
-            run = await run_in_threadpool(service.fetch_feed, node, viewer.principal, feed_id)
-        except NotFound:
-            return not_found(request, viewer)
-        if run.error:
-            return _list_page(request, node, viewer, run.error, 502)
-        return RedirectResponse(f"/sources?fetched={run.new}", status_code=303)
+@router.post("/sources/feeds/{feed_id}/fetch")
+async def fetch(
+    request: Request, node: NodeDep, viewer: SignedIn, form: Posted, feed_id: int
+) -> Response:
+    if not form.fresh or not viewer.principal.can_write:
+        return _list_page(request, node, viewer, i18n.gettext(FORM_EXPIRED), 400)
+    run = await run_in_threadpool(service.fetch_feed, node, viewer.principal, feed_id)
+    if run.error:
+        return _list_page(request, node, viewer, run.error, 502)
+    return RedirectResponse(f"/sources?fetched={run.new}", status_code=303)
 
-    @app.get("/sources/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def article_page(request: Request, article_id: int) -> Response:
-        node, viewer = _analyst(request)
-        if viewer is None:
-            return login_redirect(request)
-        return _article_page(request, node, viewer, article_id)
 
-    @app.post("/sources/drafts/{draft_id}/reject", include_in_schema=False)
-    async def reject(request: Request, draft_id: int) -> Response:
-        node, viewer = _analyst(request)
-        if viewer is None:
-            return login_redirect(request)
-        form = await request.form()
-        article_id = int(str(form.get("article", "0")) or 0)
-        if not csrf_ok(request, form):
-            return _article_page(
-                request,
-                node,
-                viewer,
-                article_id,
-                i18n.gettext(FORM_EXPIRED),
-                400,
+@router.get("/sources/{article_id}")
+def article_page(request: Request, node: NodeDep, viewer: SignedIn, article_id: int) -> Response:
+    return _article_page(request, node, viewer, article_id)
+
+
+@router.post("/sources/drafts/{draft_id}/reject")
+async def reject(
+    request: Request, node: NodeDep, viewer: SignedIn, form: Posted, draft_id: int
+) -> Response:
+    article_id = int(str(form.data.get("article", "0")) or 0)
+    if not form.fresh:
+        return _article_page(request, node, viewer, article_id, i18n.gettext(FORM_EXPIRED), 400)
+
+    def write() -> None:
+        with hidden_unless_allowed(), node.db.transaction() as session:
+            service.reject_draft(
+                session, node, viewer.principal, draft_id, str(form.data.get("reason", ""))
             )
 
-        def write() -> None:
-            with node.db.transaction() as session:
-                service.reject_draft(
-                    session, node, viewer.principal, draft_id, str(form.get("reason", ""))
-                )
-
-        try:
-            await run_in_threadpool(write)
-        except (NotFound, PermissionDenied):
-            return not_found(request, viewer)
-        except HoggarError as exc:
-            return _article_page(request, node, viewer, article_id, exc.message, 409)
-        return RedirectResponse(f"/sources/{article_id}", status_code=303)
+    try:
+        await run_in_threadpool(write)
+    except NotFound:  # the not-found page (deps.page_error)
+        raise
+    except HoggarError as exc:  # the article again: the draft was already decided
+        return _article_page(request, node, viewer, article_id, exc.message, 409)
+    return RedirectResponse(f"/sources/{article_id}", status_code=303)
 
 
 def _article_page(
@@ -250,11 +195,8 @@ def _article_page(
     error: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    try:
-        with node.db.session() as session:
-            view = service.view_article(session, node, viewer.principal, article_id)
-    except (NotFound, PermissionDenied):
-        return not_found(request, viewer)
+    with hidden_unless_allowed(), node.db.session() as session:
+        view = service.view_article(session, node, viewer.principal, article_id)
     marks = [
         (n, name, span)
         for n, d in enumerate(view.drafts, 1)

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from hoggar.api.deps import get_node, get_principal, get_read_session, require_admin
 from hoggar.api.schemas import LoginIn, OrgIn, TokenCreate, UserCreate, UserPatch
 from hoggar.audit import service as audit
 from hoggar.auth import service as auth
 from hoggar.auth.models import User
 from hoggar.context import Node, Principal
-from hoggar.http.sessions import start_session
+from hoggar.http.deps import get_node, get_principal, get_read_session, require_admin
+from hoggar.http.sessions import sign_in, sign_out
 from hoggar.kernel.errors import PermissionDenied
 from hoggar.orgs import service as orgs
 from hoggar.records.identity import add_member
@@ -41,16 +41,13 @@ def user_dict(user: User) -> dict[str, Any]:
 @router.post("/session", summary="Sign in; sets a session cookie and returns a CSRF token")
 def login(body: LoginIn, request: Request, node: NodeDep) -> dict[str, Any]:
     client = request.client.host if request.client else ""
-    user = auth.login(node, body.username, body.password, source=f"api:{client}")
-    return {"user": user_dict(user), "csrf_token": start_session(request, user)}
+    signed = sign_in(request, node, body.username, body.password, source=f"api:{client}")
+    return {"user": user_dict(signed.user), "csrf_token": signed.csrf}
 
 
 @router.delete("/session", status_code=204, summary="Sign out")
 def logout(request: Request, node: NodeDep) -> None:
-    user_id = request.session.get("user_id")
-    if user_id is not None:
-        auth.logout(node, int(user_id), source="api")
-    request.session.clear()
+    sign_out(request, node, source="api")
 
 
 @router.get("/me", summary="Who you are")

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from hoggar.api.deps import get_node, get_principal, get_read_session
 from hoggar.context import Node, Principal
+from hoggar.http.deps import get_node, get_principal, get_read_session
 from hoggar.kernel.clock import utcnow
 from hoggar.summits import service
 

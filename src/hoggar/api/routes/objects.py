@@ -10,9 +10,9 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from hoggar.api.deps import get_node, get_principal, get_read_session
 from hoggar.api.schemas import ObjectCreate, ObjectUpdate, SharingIn
 from hoggar.context import Node, Principal
+from hoggar.http.deps import get_node, get_principal, get_read_session
 from hoggar.kernel.errors import Invalid, Problem
 from hoggar.records import authoring
 from hoggar.records.bundles import export_bundle_text, import_objects, parse_bundle

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from hoggar.api.deps import get_node, get_principal, get_read_session
 from hoggar.context import Node, Principal
+from hoggar.http.deps import get_node, get_principal, get_read_session
 from hoggar.kernel.errors import PermissionDenied
 from hoggar.sources import service
 from hoggar.sources.articles import MAX_TEXT, ArticleIn

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from hoggar import __version__
-from hoggar.api.deps import get_node, get_read_session
-from hoggar.api.problems import NotAcceptable, UnsupportedMediaType
 from hoggar.auth.service import authenticate, authenticate_token, principal_of, refusal
 from hoggar.context import Node, Principal
 from hoggar.federation import taxii
+from hoggar.http.deps import get_node, get_read_session
+from hoggar.http.problems import NotAcceptable, UnsupportedMediaType
 from hoggar.kernel.errors import Invalid, NotFound, Problem, TooLarge, Unauthenticated
 from hoggar.kernel.jsonutil import loads_strict
 

@@ -1,8 +1,8 @@
-"""Request-scoped dependencies: the node, the database session, the authenticated principal."""
+"""Request-scoped dependencies of both interfaces: the node, the database session, who
+is asking (a session or an API token)."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 
 from fastapi import Depends, Request
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hoggar.auth.models import User
 from hoggar.auth.service import SAFE_METHODS, authenticate_token, principal_of
 from hoggar.context import Node, Principal
+from hoggar.http.sessions import csrf_matches, has_session, session_user
 from hoggar.kernel.errors import PermissionDenied, Unauthenticated
 
 CSRF_HEADER = "x-csrf-token"
@@ -33,21 +34,19 @@ def get_read_session(node: Node = Depends(get_node)) -> Iterator[Session]:
 
 
 def current_user(request: Request, session: Session, node: Node) -> User:
+    """A bearer token's user, else the session's (writes then need the CSRF header)."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return authenticate_token(session, node, auth[7:].strip(), request.method)
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if user_id is None:
+    if not has_session(request):
         raise Unauthenticated("Sign in, or send an API token as 'Authorization: Bearer …'.")
-    user = session.get(User, user_id)
-    if user is None or not user.active or request.session.get("org") != user.org_id:
-        request.session.clear()
+    user = session_user(request, session)
+    if user is None:
         raise Unauthenticated("Your session has ended; sign in again.")
-    if request.method not in SAFE_METHODS:
-        expected = str(request.session.get("csrf", ""))
-        given = request.headers.get(CSRF_HEADER, "")
-        if not expected or not hmac.compare_digest(expected, given):
-            raise PermissionDenied("Missing or wrong CSRF token (send the X-CSRF-Token header).")
+    if request.method not in SAFE_METHODS and not csrf_matches(
+        request, request.headers.get(CSRF_HEADER, "")
+    ):
+        raise PermissionDenied("Missing or wrong CSRF token (send the X-CSRF-Token header).")
     return user
 
 

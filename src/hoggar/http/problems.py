@@ -1,13 +1,16 @@
-"""RFC 9457 problem details: the one place core errors become HTTP responses."""
+"""The one place core errors become HTTP responses: RFC 9457 problem details under
+/api (TAXII 2.1 error messages under /taxii2), and for the routes that serve HTML
+pages, the page their interface renders for the error."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hoggar.kernel.errors import (
@@ -107,9 +110,23 @@ def status_of(exc: HoggarError) -> tuple[int, str]:
     return 400, "bad-request"
 
 
-def install(app: FastAPI) -> None:
+# An HTML interface's page for a core error, or None for the problem details.
+PageErrors = Callable[[Request, HoggarError], Response | None]
+_PAGE = "html_page"
+
+
+def serves_pages(request: Request) -> None:
+    """A router dependency: the core errors of its routes go to the page errors first."""
+    setattr(request.state, _PAGE, True)
+
+
+def install(app: FastAPI, page_errors: PageErrors | None = None) -> None:
     @app.exception_handler(HoggarError)
-    async def _hoggar(request: Request, exc: HoggarError) -> JSONResponse:
+    async def _hoggar(request: Request, exc: HoggarError) -> Response:
+        if page_errors is not None and getattr(request.state, _PAGE, False):
+            page = page_errors(request, exc)
+            if page is not None:
+                return page
         status, slug = status_of(exc)
         headers = (
             {"WWW-Authenticate": 'Bearer realm="hoggar", Basic realm="hoggar"'}
