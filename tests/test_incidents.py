@@ -14,8 +14,9 @@ from sqlalchemy import select
 from federation_kit import Member, link, running_members
 from hoggar.context import Principal, Role
 from hoggar.federation import sync
-from hoggar.incidents import service
-from hoggar.incidents.form import IncidentInput, Place, check_input
+from hoggar.incidents import responses, service
+from hoggar.incidents.form import FormInvalid, IncidentInput, Place
+from hoggar.incidents.form_checks import check_input
 from hoggar.kernel.errors import NotFound, PermissionDenied
 from hoggar.kernel.i18n import LANGUAGES, render
 from hoggar.kernel.signing import verify_object
@@ -266,7 +267,9 @@ def test_report_signs_the_incident_and_links_place_and_group_shared_alike(
     assert obj["lang"] == "ar" and obj["name"] == "كمين قرب تين زواتين"
     with dz.node.db.session() as session:
         view = service.view_incident(session, _principal(dz), obj["id"])
-        links = service.pointing_at(session, _principal(dz), obj["id"], ("relationship",), "source")
+        links = responses.pointing_at(
+            session, _principal(dz), obj["id"], ("relationship",), "source"
+        )
     assert [g["id"] for g in view.groups] == [seeded.group]
     assert [p["id"] for p in view.places] == [seeded.place]
     assert view.recipients == [ml.org]
@@ -285,7 +288,9 @@ def test_report_signs_the_incident_and_links_place_and_group_shared_alike(
         by_group = queries.ObjectFilter(types=("incident",), group=seeded.group)
         assert queries.count_objects(session, _principal(ne), by_group) == 0
         assert (
-            service.pointing_at(session, _principal(ne), seeded.group, ("relationship",), "target")
+            responses.pointing_at(
+                session, _principal(ne), seeded.group, ("relationship",), "target"
+            )
             == []
         )
 
@@ -326,7 +331,7 @@ def test_narrowing_the_release_set_on_edit_takes_the_links_along(
             queries.get_object(session, niger, obj["id"])
         by_group = queries.ObjectFilter(types=("incident",), group=seeded.group)
         assert queries.count_objects(session, niger, by_group) == 0
-        assert service.pointing_at(session, niger, obj["id"], ("relationship",), "source") == []
+        assert responses.pointing_at(session, niger, obj["id"], ("relationship",), "source") == []
 
 
 def test_a_partner_corroborates_and_only_the_chosen_organizations_see_it(
@@ -336,17 +341,17 @@ def test_a_partner_corroborates_and_only_the_chosen_organizations_see_it(
     obj = _report(dz, seeded, release_to=(ml.org, ne.org))
     assert sync.sync_peer(ml.node, "dz").ok
     with ml.node.db.transaction() as session:
-        opinion = service.give_opinion(
+        opinion = responses.give_opinion(
             session,
             ml.node,
             analyst(ml.node),
             obj["id"],
-            service.OpinionInput("agree", "Same patrol report."),
+            responses.OpinionInput("agree", "Same patrol report."),
         )
     assert opinion["object_refs"] == [obj["id"]]
-    with ml.node.db.transaction() as session, pytest.raises(service.FormInvalid) as bad:
-        service.give_opinion(
-            session, ml.node, analyst(ml.node), obj["id"], service.OpinionInput("maybe")
+    with ml.node.db.transaction() as session, pytest.raises(FormInvalid) as bad:
+        responses.give_opinion(
+            session, ml.node, analyst(ml.node), obj["id"], responses.OpinionInput("maybe")
         )
     assert "opinion" in bad.value.errors
     assert sync.sync_peer(dz.node, "ml").ok
@@ -355,9 +360,9 @@ def test_a_partner_corroborates_and_only_the_chosen_organizations_see_it(
         assert [o["opinion"] for o in view.opinions] == ["agree"]
         niger = Principal(org_id=ne.org, name="peer", role=Role.PEER)
         assert service.view_incident(session, niger, obj["id"]).opinions == []
-    with dz.node.db.transaction() as session, pytest.raises(service.FormInvalid):
-        service.give_opinion(
-            session, dz.node, analyst(dz.node), obj["id"], service.OpinionInput("agree")
+    with dz.node.db.transaction() as session, pytest.raises(FormInvalid):
+        responses.give_opinion(
+            session, dz.node, analyst(dz.node), obj["id"], responses.OpinionInput("agree")
         )
 
 

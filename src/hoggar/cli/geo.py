@@ -14,7 +14,7 @@ from hoggar.context import Principal, Role
 from hoggar.geo.borders import load_borders
 from hoggar.geo.evaluation import evaluate, read_cases
 from hoggar.geo.gazetteer import GazetteerError, load_gazetteer
-from hoggar.incidents import service
+from hoggar.incidents.names import group_index, visible_groups
 
 geo_app = typer.Typer(
     help="The offline gazetteer and borders.\n\nExample: hoggar geo lookup Tamanghasset",
@@ -249,8 +249,8 @@ def actors_lookup(
     """
     with opened(data_dir) as node, node.db.session() as session:
         me = Principal(org_id=node.org_id, name="cli", role=Role.ANALYST)
-        groups = service.visible_groups(session, me)
-    found = service.group_index(groups).search(name, limit)
+        groups = visible_groups(session, me)
+    found = group_index(groups).search(name, limit)
     if not found:
         raise fail(f"no group matches {name!r}")
     table = Table("score", "group", "id", "why")

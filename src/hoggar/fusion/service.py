@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from hoggar.context import Node, Principal
 from hoggar.fusion.models import FusionDecision
 from hoggar.fusion.score import DEFAULT_THRESHOLD, Facts, Match, score_pair, search_window
-from hoggar.incidents.service import extension_of, pointing_at
+from hoggar.incidents.responses import pointing_at
+from hoggar.incidents.service import extension_of
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, PermissionDenied, Problem
 from hoggar.kernel.jsonutil import load_object

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hoggar.context import Node, Principal
-from hoggar.incidents.form import OPINIONS, Checked, IncidentInput, Place, check_input
-from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
-from hoggar.kernel.i18n import N_, Msg
-from hoggar.kernel.jsonutil import load_object
-from hoggar.orgs.service import org_names
+from hoggar.incidents.form import Checked, FormInvalid, IncidentInput
+from hoggar.incidents.form_checks import check_input
+from hoggar.incidents.names import member_ids, place_of, visible_groups
+from hoggar.incidents.responses import pointing_at, readable_objects
+from hoggar.kernel.errors import NotFound, PermissionDenied
+from hoggar.kernel.i18n import N_
 from hoggar.records.authoring import (
     Sharing,
     change_sharing,
@@ -30,26 +31,12 @@ from hoggar.records.authoring import (
     update_object,
 )
 from hoggar.sharing.markings import TLP
-from hoggar.sharing.rule import visible_to
-from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
-from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
+from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
+from hoggar.stix.models import ObjectLink, ObjectVersion
 from hoggar.stix.types.incident import extension
 from hoggar.store import queries
-from hoggar.text.matching import Entry, NameIndex, names_from
 
-GROUP_TYPES = ("intrusion-set", "threat-actor")
 LINK_TYPES = {"actor": "attributed-to", "location": "located-at"}
-
-
-class FormInvalid(Invalid):
-    """The form has problems; `errors` holds them by field, as translatable messages."""
-
-    def __init__(self, checked: Checked) -> None:
-        problems = [
-            Problem(k, m.msgid.format(**m.params)) for k, v in checked.errors.items() for m in v
-        ]
-        super().__init__("The incident has problems; see each field.", problems)
-        self.errors: dict[str, list[Msg]] = checked.errors
 
 
 def extension_of(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,93 +44,7 @@ def extension_of(obj: Mapping[str, Any]) -> dict[str, Any]:
     return dict(extension(obj))
 
 
-def names_of(obj: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Names of a place or group by language ('ar', 'fr', 'en', 'und'), from the names
-    extension, then `name` and `aliases`."""
-    out: dict[str, list[str]] = {}
-    ext = (obj.get("extensions") or {}).get(NAMES_EXTENSION_ID) or {}
-    for entry in ext.get("names") or []:
-        if isinstance(entry, Mapping) and isinstance(entry.get("value"), str):
-            out.setdefault(str(entry.get("lang") or "und"), []).append(entry["value"])
-    seen = {v for vs in out.values() for v in vs}
-    for value in [obj.get("name"), *(obj.get("aliases") or [])]:
-        if isinstance(value, str) and value not in seen:
-            out.setdefault("und", []).append(value)
-            seen.add(value)
-    return out
-
-
-def local_name(obj: Mapping[str, Any], lang: str) -> str:
-    """The name of a place or group in `lang` if it has one, else its STIX name."""
-    names = names_of(obj).get(lang)
-    return names[0] if names else str(obj.get("name") or obj.get("id"))
-
-
 # Choices the form offers: only what the reader may see.
-
-
-def _visible_current(
-    session: Session, principal: Principal, types: Sequence[str], *order: Any
-) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(ObjectVersion.body)
-        .join(ObjectIndex, ObjectIndex.version_pk == ObjectVersion.pk)
-        .where(
-            ObjectVersion.is_current.is_(True),
-            ObjectVersion.revoked.is_(False),
-            ObjectVersion.stix_type.in_(list(types)),
-            visible_to(principal),
-        )
-        .order_by(*order)
-    ).scalars()
-    return [load_object(b) for b in rows]
-
-
-def visible_groups(session: Session, principal: Principal) -> list[dict[str, Any]]:
-    return _visible_current(session, principal, GROUP_TYPES, ObjectIndex.name)
-
-
-def visible_places(session: Session, principal: Principal) -> list[dict[str, Any]]:
-    return _visible_current(
-        session, principal, ("location",), ObjectIndex.country, ObjectIndex.name
-    )
-
-
-def group_index(groups: Sequence[Mapping[str, Any]], lang: str | None = None) -> NameIndex:
-    """A name index of these groups (every name and alias), labelled in `lang` if given."""
-    return NameIndex(
-        Entry(
-            g["id"],
-            local_name(g, lang) if lang else str(g.get("name") or g["id"]),
-            names_from(names_of(g)),
-            data=g,
-        )
-        for g in groups
-    )
-
-
-def place_of(session: Session, principal: Principal, location_id: str, lang: str) -> Place | None:
-    if not location_id:
-        return None
-    try:
-        obj = queries.get_object(session, principal, location_id)
-    except NotFound:
-        return None
-    if obj.get("type") != "location":
-        return None
-    lat, lon = obj.get("latitude"), obj.get("longitude")
-    return Place(
-        id=obj["id"],
-        name=local_name(obj, lang),
-        latitude=float(lat) if isinstance(lat, int | float) else None,
-        longitude=float(lon) if isinstance(lon, int | float) else None,
-        country=obj.get("country"),
-        admin1=obj.get("administrative_area"),
-    )
-
-
-def member_ids(session: Session, node: Node) -> list[str]:
-    return [o for o in org_names(session) if o != node.org_id]
 
 
 def check(session: Session, node: Node, principal: Principal, inp: IncidentInput) -> Checked:
@@ -285,126 +186,7 @@ def edit_incident(
     return obj
 
 
-@dataclass(frozen=True)
-class OpinionInput:
-    opinion: str
-    explanation: str = ""
-    tlp: str = "amber"
-    release_to: tuple[str, ...] = ()
-    disclose_recipients: bool = False
-
-
-def give_opinion(
-    session: Session, node: Node, principal: Principal, incident_id: str, inp: OpinionInput
-) -> dict[str, Any]:
-    """Corroborate (agree) or dispute (disagree) a partner's incident: a STIX opinion."""
-    incident = queries.get_object(session, principal, incident_id)
-    if incident.get("type") != "incident":
-        raise NotFound(f"No incident {incident_id}.")
-    errors: dict[str, list[Msg]] = {}
-    if inp.opinion not in OPINIONS:
-        errors["opinion"] = [Msg(N_("Choose whether you corroborate or dispute it."))]
-    if incident.get("created_by_ref") == node.org_id:
-        errors["opinion"] = [Msg(N_("Your organization reported this incident; edit it instead."))]
-    members = set(member_ids(session, node))
-    if any(r not in members for r in inp.release_to):
-        errors["release_to"] = [
-            Msg(N_("One of the chosen recipients is not a member organization."))
-        ]
-    checked = Checked(extension={}, name="", lang="", tlp=None, errors=errors)
-    if errors:
-        raise FormInvalid(checked)
-    # The incident's originator always hears what partners think of its record.
-    recipients = frozenset({*inp.release_to, str(incident.get("created_by_ref"))})
-    draft: dict[str, Any] = {
-        "type": "opinion",
-        "opinion": inp.opinion,
-        "object_refs": [incident_id],
-    }
-    if inp.explanation:
-        draft["explanation"] = inp.explanation[:5000]
-    return create_object(
-        session,
-        node,
-        principal,
-        draft,
-        Sharing.parse(inp.tlp, sorted(recipients), inp.disclose_recipients),
-    )
-
-
-def add_note(
-    session: Session,
-    node: Node,
-    principal: Principal,
-    incident_id: str,
-    content: str,
-    sharing: Sharing,
-) -> dict[str, Any]:
-    incident = queries.get_object(session, principal, incident_id)
-    if not content.strip():
-        checked = Checked(extension={}, name="", lang="", tlp=None)
-        checked.add("content", N_("Write the note."))
-        raise FormInvalid(checked)
-    recipients = frozenset({*sharing.release_to, str(incident.get("created_by_ref"))})
-    draft = {"type": "note", "content": content[:20000], "object_refs": [incident_id]}
-    return create_object(
-        session,
-        node,
-        principal,
-        draft,
-        Sharing(sharing.tlp, recipients - {node.org_id}, sharing.disclose),
-    )
-
-
 # Reading one incident with everything around it.
-
-
-def pointing_at(
-    session: Session, principal: Principal, target: str, types: Sequence[str], role: str = "object"
-) -> list[dict[str, Any]]:
-    """Current objects of `types` that point at `target`, readable by `principal`."""
-    return pointing_at_each(session, principal, [target], types, role)[target]
-
-
-def pointing_at_each(
-    session: Session,
-    principal: Principal,
-    targets: Sequence[str],
-    types: Sequence[str],
-    role: str = "object",
-) -> dict[str, list[dict[str, Any]]]:
-    """`pointing_at` for many targets in one query per 500 (not one per target)."""
-    found: dict[str, list[dict[str, Any]]] = {t: [] for t in targets}
-    unique = list(found)
-    for start in range(0, len(unique), 500):
-        rows = session.execute(
-            select(ObjectLink.ref_id, ObjectVersion.body)
-            .join(ObjectLink, ObjectLink.stix_id == ObjectVersion.stix_id)
-            .where(
-                ObjectLink.ref_id.in_(unique[start : start + 500]),
-                ObjectLink.role == role,
-                ObjectVersion.is_current.is_(True),
-                ObjectVersion.revoked.is_(False),
-                ObjectVersion.stix_type.in_(list(types)),
-                visible_to(principal),
-            )
-            .order_by(ObjectVersion.modified_at, ObjectVersion.pk)
-        )
-        for ref_id, body in rows:
-            found[ref_id].append(load_object(body))
-    return found
-
-
-def readable_objects(
-    session: Session, principal: Principal, ids: Sequence[str]
-) -> list[dict[str, Any]]:
-    """The current, unrevoked versions of `ids` the principal may read (others left out)."""
-    out: list[dict[str, Any]] = []
-    for start in range(0, len(ids), queries.MAX_PAGE):  # a page holds at most MAX_PAGE
-        chunk = tuple(ids[start : start + queries.MAX_PAGE])
-        flt = queries.ObjectFilter(ids=chunk)
-        out += queries.list_objects(session, principal, flt, limit=len(chunk)).items
-    return out
 
 
 @dataclass

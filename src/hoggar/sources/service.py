@@ -29,7 +29,8 @@ from hoggar.extraction.mentions import GroupName
 from hoggar.geo.gazetteer import Gazetteer, load_gazetteer
 from hoggar.incidents.codebook import load_codebook
 from hoggar.incidents.form import IncidentInput
-from hoggar.incidents.service import names_of, report_incident, visible_groups
+from hoggar.incidents.names import names_of, visible_groups
+from hoggar.incidents.service import report_incident
 from hoggar.kernel.clock import format_stix, utcnow
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.records.authoring import Sharing, create_object, update_object

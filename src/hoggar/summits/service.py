@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hoggar.context import Node, Principal
-from hoggar.incidents.service import pointing_at, pointing_at_each, readable_objects
+from hoggar.incidents.responses import pointing_at, pointing_at_each, readable_objects
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.kernel.ids import new_id
 from hoggar.orgs.service import org_names

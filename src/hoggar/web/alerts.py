@@ -13,7 +13,7 @@ from hoggar.alerts import service
 from hoggar.auth.models import User
 from hoggar.context import Node
 from hoggar.geo.gazetteer import load_gazetteer
-from hoggar.incidents.service import local_name, visible_groups
+from hoggar.incidents.names import local_name, visible_groups
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import Invalid
 from hoggar.web.common import FORM_EXPIRED, Viewer, language_of, render

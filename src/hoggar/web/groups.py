@@ -8,7 +8,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from hoggar.incidents import service
+from hoggar.incidents import responses
+from hoggar.incidents.names import GROUP_TYPES, group_index, local_name, names_of, visible_groups
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import NotFound
 from hoggar.orgs.service import org_names
@@ -24,7 +25,7 @@ def group_list(
     request: Request, node: NodeDep, viewer: SignedIn, lang: Lang, q: str = ""
 ) -> Response:
     with node.db.session() as session:
-        groups = service.visible_groups(session, viewer.principal)
+        groups = visible_groups(session, viewer.principal)
         counts = {
             g["id"]: queries.count_objects(
                 session,
@@ -34,18 +35,18 @@ def group_list(
             for g in groups
         }
     if q.strip():
-        found = service.group_index(groups, lang).search(q, limit=len(groups) or 1, min_score=0.6)
+        found = group_index(groups, lang).search(q, limit=len(groups) or 1, min_score=0.6)
         matched = {c.id: c for c in found}
         groups = [c.entry.data for c in found]
     else:
         matched = {}
     rows = []
     for g in groups:
-        names = service.names_of(g)
+        names = names_of(g)
         rows.append(
             {
                 "id": g["id"],
-                "name": service.local_name(g, lang),
+                "name": local_name(g, lang),
                 "aliases": [v for vs in names.values() for v in vs][:8],
                 "type": g["type"],
                 "incidents": counts[g["id"]],
@@ -62,7 +63,7 @@ def group_detail(
     i18n.set_language(lang)
     with node.db.session() as session:
         group = queries.get_object(session, viewer.principal, stix_id)
-        if group.get("type") not in service.GROUP_TYPES:
+        if group.get("type") not in GROUP_TYPES:
             raise NotFound("No such group.")
         flt = queries.ObjectFilter(types=("incident",), group=stix_id)
         incidents = queries.by_start(session, viewer.principal, flt, limit=100)
@@ -76,8 +77,8 @@ def group_detail(
         "group.html",
         viewer,
         group=group,
-        title=service.local_name(group, lang),
-        names_by_lang=service.names_of(group),
+        title=local_name(group, lang),
+        names_by_lang=names_of(group),
         incidents=incidents,
         total=total,
         by_type=by_type,
@@ -91,9 +92,9 @@ def _related(
     session: Session, viewer: Viewer, stix_id: str, lang: str
 ) -> list[tuple[dict[str, Any], str | None]]:
     """The group's relationships other than attributions, each with the other end's name."""
-    related = service.pointing_at(
+    related = responses.pointing_at(
         session, viewer.principal, stix_id, ("relationship",), role="target"
-    ) + service.pointing_at(session, viewer.principal, stix_id, ("relationship",), role="source")
+    ) + responses.pointing_at(session, viewer.principal, stix_id, ("relationship",), role="source")
     related = [r for r in related if r.get("relationship_type") != "attributed-to"]
 
     def other_end(r: dict[str, Any]) -> str:
@@ -102,7 +103,7 @@ def _related(
     other_ids = [other_end(r) for r in related]
     others = (
         {
-            o["id"]: service.local_name(o, lang)
+            o["id"]: local_name(o, lang)
             for o in queries.list_objects(
                 session, viewer.principal, queries.ObjectFilter(ids=other_ids), limit=200
             ).items

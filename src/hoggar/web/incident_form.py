@@ -11,7 +11,8 @@ from starlette.datastructures import FormData
 
 from hoggar.context import Node
 from hoggar.incidents import service
-from hoggar.incidents.form import OPINIONS, IncidentInput
+from hoggar.incidents.form import OPINIONS, FormInvalid, IncidentInput
+from hoggar.incidents.names import local_name, visible_groups, visible_places
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
 from hoggar.orgs.service import org_names
@@ -58,7 +59,7 @@ async def create(
 
     try:
         obj = await run_in_threadpool(write)
-    except service.FormInvalid as exc:
+    except FormInvalid as exc:
         return _form_page(
             request, node, viewer, inp, exc.errors, editing=None, status=422, draft=draft
         )
@@ -107,7 +108,7 @@ async def edit(
 
     try:
         await run_in_threadpool(write)
-    except service.FormInvalid as exc:
+    except FormInvalid as exc:
         return _form_page(request, node, viewer, inp, exc.errors, existing, status=422)
     except PermissionDenied as exc:
         errors = {"": [i18n.Msg(exc.message)]}
@@ -139,8 +140,8 @@ def _choices(node: Node, viewer: Viewer, lang: str) -> dict[str, Any]:
     """What the form offers: visible places and groups, member organizations."""
     with node.db.session() as session:
         names = org_names(session)
-        places = service.visible_places(session, viewer.principal)
-        groups = service.visible_groups(session, viewer.principal)
+        places = visible_places(session, viewer.principal)
+        groups = visible_groups(session, viewer.principal)
     members = sorted(
         ((oid, name) for oid, name in names.items() if oid != node.org_id), key=lambda x: x[1]
     )
@@ -148,7 +149,7 @@ def _choices(node: Node, viewer: Viewer, lang: str) -> dict[str, Any]:
         "places": [
             {
                 "id": p["id"],
-                "name": service.local_name(p, lang),
+                "name": local_name(p, lang),
                 "country": p.get("country") or "",
                 "latitude": p.get("latitude"),
                 "longitude": p.get("longitude"),
@@ -156,7 +157,7 @@ def _choices(node: Node, viewer: Viewer, lang: str) -> dict[str, Any]:
             }
             for p in places
         ],
-        "groups": [{"id": g["id"], "name": service.local_name(g, lang)} for g in groups],
+        "groups": [{"id": g["id"], "name": local_name(g, lang)} for g in groups],
         "members": members,
         "names": names,
         "tlps": [t.value for t in TLP],

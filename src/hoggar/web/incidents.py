@@ -15,8 +15,9 @@ from starlette.datastructures import FormData
 from hoggar.context import Node
 from hoggar.fusion import service as fusion
 from hoggar.fusion.related import related_for
-from hoggar.incidents import service
-from hoggar.incidents.form import OPINIONS
+from hoggar.incidents import responses, service
+from hoggar.incidents.form import OPINIONS, FormInvalid
+from hoggar.incidents.names import local_name, visible_groups
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
 from hoggar.orgs.service import org_names
@@ -73,14 +74,14 @@ async def opinion(
     request: Request, node: NodeDep, viewer: SignedIn, form: Posted, stix_id: str
 ) -> Response:
     def write(session: Session, data: FormData) -> None:
-        inp = service.OpinionInput(
+        inp = responses.OpinionInput(
             opinion=str(data.get("opinion", "")),
             explanation=str(data.get("explanation", "")).strip(),
             tlp=str(data.get("tlp", "amber")),
             release_to=tuple(str(v) for v in data.getlist("release_to")),
             disclose_recipients=data.get("disclose_recipients") == "1",
         )
-        service.give_opinion(session, node, viewer.principal, stix_id, inp)
+        responses.give_opinion(session, node, viewer.principal, stix_id, inp)
 
     return await _add_to_incident(request, node, viewer, form, stix_id, write, "opinion")
 
@@ -95,7 +96,7 @@ async def note(
             str(data.get("tlp", "amber")), release, data.get("disclose_recipients") == "1"
         )
         content = str(data.get("content", "")).strip()
-        service.add_note(session, node, viewer.principal, stix_id, content, sharing)
+        responses.add_note(session, node, viewer.principal, stix_id, content, sharing)
 
     return await _add_to_incident(request, node, viewer, form, stix_id, write, "content")
 
@@ -146,7 +147,7 @@ async def _add_to_incident(
         await run_in_threadpool(run)
     except NotFound:  # the not-found page (deps.page_error)
         raise
-    except service.FormInvalid as exc:
+    except FormInvalid as exc:
         return _detail_page(request, node, viewer, stix_id, errors=exc.errors, status=422)
     except HoggarError as exc:
         status = 403 if isinstance(exc, PermissionDenied) else 422
@@ -159,7 +160,7 @@ def filter_choices(node: Node, viewer: Viewer) -> dict[str, Any]:
     """What the incident filters offer (the list, the map, the timeline)."""
     with node.db.session() as session:
         names = org_names(session)
-        groups = service.visible_groups(session, viewer.principal)
+        groups = visible_groups(session, viewer.principal)
         countries = [
             g["key"]
             for g in queries.aggregate(
@@ -170,7 +171,7 @@ def filter_choices(node: Node, viewer: Viewer) -> dict[str, Any]:
     lang = i18n.current_language()
     return {
         "names": names,
-        "group_choices": [(g["id"], service.local_name(g, lang)) for g in groups],
+        "group_choices": [(g["id"], local_name(g, lang)) for g in groups],
         "countries": sorted(countries),
         "periods": list(PERIODS),
         "tlps": [t.value for t in TLP],
@@ -208,8 +209,8 @@ def _detail_page(
         own=view.originator == node.org_id,
         can_write=viewer.principal.can_write and viewer.principal.org_id == node.org_id,
         opinions_choices=OPINIONS,
-        place_names=[service.local_name(p, lang) for p in view.places],
-        group_links=[(g["id"], service.local_name(g, lang)) for g in view.groups],
+        place_names=[local_name(p, lang) for p in view.places],
+        group_links=[(g["id"], local_name(g, lang)) for g in view.groups],
         tlps=[t.value for t in TLP],
         saved=request.query_params.get("saved") == "1",
         related=related,
@@ -230,7 +231,7 @@ def _matches(session: Session, viewer: Viewer, stix_id: str) -> dict[str, Any]:
     linked = {
         r["target_ref"] if r["source_ref"] == stix_id else r["source_ref"]
         for role in ("source", "target")
-        for r in service.pointing_at(session, viewer.principal, stix_id, ("relationship",), role)
+        for r in responses.pointing_at(session, viewer.principal, stix_id, ("relationship",), role)
         if r.get("relationship_type") == "related-to"
     }
     return {"candidates": candidates, "fused": fused, "linked": linked}

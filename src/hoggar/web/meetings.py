@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from hoggar.context import Node
-from hoggar.incidents.service import local_name
+from hoggar.incidents.names import local_name
 from hoggar.kernel import i18n
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied, Problem
