@@ -291,9 +291,9 @@ class Extractor:
                 i += 1
                 continue
             read = read_number(tokens, i)
-            if read is not None and read[0] < 100000:
-                numbers.append((read[0], i, i + read[1]))
-                i += read[1]
+            if read is not None and read.value < 100000:
+                numbers.append((read.value, i, i + read.used))
+                i += read.used
                 after_number = True
                 continue
             # A dual ("جنديين") counts two, unless it is the plural after a number

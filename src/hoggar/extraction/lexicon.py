@@ -129,6 +129,15 @@ def trigger_data() -> dict[str, Any]:
     return _data("triggers.json")
 
 
+def number_data() -> dict[str, Any]:
+    return _data("numbers.json")
+
+
+def word_set(mapping: Mapping[str, Sequence[str]]) -> frozenset[str]:
+    """The words of a {lang: [words]} mapping, every language together, as written."""
+    return frozenset(word for words in mapping.values() for word in words)
+
+
 def by_language(mapping: Mapping[str, Sequence[str]]) -> Lexicon[str]:
     """A {lang: [phrases]} mapping as one lexicon; a hit's value is the language."""
     return Lexicon((phrase, lang) for lang, phrases in mapping.items() for phrase in phrases)
