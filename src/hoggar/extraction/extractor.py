@@ -29,6 +29,7 @@ from hoggar.extraction.mentions import (
     GroupName,
     PlaceFinder,
     PlaceHit,
+    StateRef,
     best_place,
     state_lexicon,
     word_lexicon,
@@ -234,7 +235,7 @@ class _Sentence:
     triggers: list[Hit[str]] = field(default_factory=list)
     dates: list[DateMention] = field(default_factory=list)
     places: list[PlaceHit] = field(default_factory=list)
-    states: list[Hit[tuple[str, str]]] = field(default_factory=list)
+    states: list[Hit[StateRef]] = field(default_factory=list)
     groups: list[Hit[GroupName]] = field(default_factory=list)
     forces: list[Hit[str]] = field(default_factory=list)
     counts: list[_Count] = field(default_factory=list)
@@ -823,13 +824,11 @@ def _definite(hits: Sequence[Hit[str]], tokens: Sequence[Token]) -> bool:
     return True
 
 
-def _coordinated(
-    states: Sequence[Hit[tuple[str, str]]], tokens: Sequence[Token]
-) -> list[Hit[tuple[str, str]]]:
+def _coordinated(states: Sequence[Hit[StateRef]], tokens: Sequence[Token]) -> list[Hit[StateRef]]:
     """States written as a list: next to each other, joined by و / et / and / commas."""
-    out: list[Hit[tuple[str, str]]] = []
+    out: list[Hit[StateRef]] = []
     ordered = sorted(states, key=lambda h: h.first)
-    run: list[Hit[tuple[str, str]]] = []
+    run: list[Hit[StateRef]] = []
     for h in ordered:
         if run:
             gap = [t.norm for t in tokens[run[-1].last : h.first]]
@@ -848,11 +847,9 @@ def _coordinated(
     return out
 
 
-def _one_state_per_word(
-    hits: list[Hit[tuple[str, str]]], tokens: Sequence[Token]
-) -> list[Hit[tuple[str, str]]]:
+def _one_state_per_word(hits: list[Hit[StateRef]], tokens: Sequence[Token]) -> list[Hit[StateRef]]:
     """مالي is the country, المالي the adjective: one reading per word."""
-    by_first: dict[int, list[Hit[tuple[str, str]]]] = {}
+    by_first: dict[int, list[Hit[StateRef]]] = {}
     for h in hits:
         by_first.setdefault(h.first, []).append(h)
     out = []
