@@ -137,6 +137,10 @@ def date_data() -> dict[str, Any]:
     return _data("dates.json")
 
 
+def words_data() -> dict[str, Any]:
+    return _data("words.json")
+
+
 def word_set(mapping: Mapping[str, Sequence[str]]) -> frozenset[str]:
     """The words of a {lang: [words]} mapping, every language together, as written."""
     return frozenset(word for words in mapping.values() for word in words)
