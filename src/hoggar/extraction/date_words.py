@@ -88,7 +88,9 @@ YEAR_WORD = word_set(_DATA["year"]["year"])
 YEAR_IN = word_set(_DATA["year"]["in"])
 _DAY_WORDS = word_set(_DATA["weekdays"]["day_words"])
 _AMBIGUOUS_WEEKDAYS = word_set(_DATA["weekdays"]["ambiguous"])
-_SUFFIXES = "|".join(sorted(word_set(_DATA["ordinal_suffixes"]), key=lambda s: (-len(s), s)))
+_SUFFIXES = "|".join(
+    re.escape(s) for s in sorted(word_set(_DATA["ordinal_suffixes"]), key=lambda s: (-len(s), s))
+)
 _ORDINAL = re.compile(rf"^(\d{{1,2}})(?:{_SUFFIXES})?$")
 YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
 
