@@ -129,6 +129,33 @@ def trigger_data() -> dict[str, Any]:
     return _data("triggers.json")
 
 
+def number_data() -> dict[str, Any]:
+    return _data("numbers.json")
+
+
+def date_data() -> dict[str, Any]:
+    return _data("dates.json")
+
+
+def words_data() -> dict[str, Any]:
+    return _data("words.json")
+
+
+def word_set(mapping: Mapping[str, Sequence[str]]) -> frozenset[str]:
+    """The words of a {lang: [words]} mapping, every language together, as written."""
+    return frozenset(word for words in mapping.values() for word in words)
+
+
+def phrase_set(mapping: Mapping[str, Sequence[str]]) -> frozenset[tuple[str, ...]]:
+    """The phrases of a {lang: [phrases]} mapping as tuples of words, as written."""
+    return frozenset(tuple(phrase.split()) for phrase in word_set(mapping))
+
+
+def word_modes(mapping: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """A {mode: [words]} mapping turned round: word → mode."""
+    return {word: mode for mode, words in mapping.items() for word in words}
+
+
 def by_language(mapping: Mapping[str, Sequence[str]]) -> Lexicon[str]:
     """A {lang: [phrases]} mapping as one lexicon; a hit's value is the language."""
     return Lexicon((phrase, lang) for lang, phrases in mapping.items() for phrase in phrases)

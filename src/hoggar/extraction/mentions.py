@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel import Locale
 
@@ -48,6 +48,13 @@ class GroupName:
     names: tuple[str, ...]
 
 
+class StateRef(NamedTuple):
+    """A state named in a text: how ("country", "demonym", "acronym") and its ISO code."""
+
+    kind: str
+    code: str
+
+
 @dataclass(frozen=True)
 class PlaceHit:
     places: tuple[Place, ...]  # every gazetteer place with this name
@@ -68,21 +75,20 @@ def _country_names() -> dict[str, str]:
     for code, names in data["country_aliases"].items():
         for name in names:
             out[name] = code
-    out["Burkina"] = "BF"
     return out
 
 
 @cache
-def state_lexicon() -> Lexicon[tuple[str, str]]:
+def state_lexicon() -> Lexicon[StateRef]:
     """Country names, demonyms and force acronyms → (kind, ISO code)."""
     data = lexicon_data()
-    phrases: list[tuple[str, tuple[str, str]]] = [
-        (name, ("country", code)) for name, code in _country_names().items()
+    phrases: list[tuple[str, StateRef]] = [
+        (name, StateRef("country", code)) for name, code in _country_names().items()
     ]
     for code, entry in data["states"].items():
         for words in entry["demonyms"].values():
-            phrases.extend((w, ("demonym", code)) for w in words)
-        phrases.extend((a, ("acronym", code)) for a in entry["acronyms"])
+            phrases.extend((w, StateRef("demonym", code)) for w in words)
+        phrases.extend((a, StateRef("acronym", code)) for a in entry["acronyms"])
     return Lexicon(phrases, names=True)
 
 
