@@ -353,7 +353,7 @@ def in_process_queries(node: Any, since: datetime) -> dict[str, Any]:
     from hoggar.fusion.service import candidates_for
     from hoggar.incidents.dashboard import dashboard
     from hoggar.reports.assessment import Period, assess
-    from hoggar.store.queries import ObjectFilter
+    from hoggar.store.filters import ObjectFilter
 
     me = Principal(org_id=node.org_id, name="analyst", role=Role.ANALYST)
     year = ObjectFilter(

@@ -23,7 +23,7 @@ from hoggar.context import Node
 from hoggar.kernel.errors import Unauthenticated
 from hoggar.records import authoring
 from hoggar.records.bundles import export_bundle_text
-from hoggar.store.queries import ObjectFilter
+from hoggar.store.filters import ObjectFilter
 
 
 def _actions(node: Node) -> list[str]:

@@ -28,7 +28,8 @@ from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_feed, read_file
 from hoggar.sources.egress import ALLOW_ENV
 from hoggar.sources.models import Article, Draft
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from incident_kit import analyst
 
 # The two sample articles (shared/data/articles), as the package ships them.
@@ -93,8 +94,7 @@ def test_accepting_a_draft_makes_an_incident_that_cites_the_article(node: Node) 
     # Nothing is an incident before acceptance.
     with node.db.session() as session:
         assert (
-            queries.count_objects(session, analyst(node), queries.ObjectFilter(types=("incident",)))
-            == 0
+            aggregates.count_objects(session, analyst(node), ObjectFilter(types=("incident",))) == 0
         )
     with node.db.transaction() as session:
         incident = service.accept_draft(

@@ -34,6 +34,7 @@ from hoggar.sharing.rule import visible_to
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
 from hoggar.store import queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.text.matching import Entry, NameIndex, names_from
 
 GROUP_TYPES = ("intrusion-set", "threat-actor")
@@ -401,7 +402,7 @@ def readable_objects(
     out: list[dict[str, Any]] = []
     for start in range(0, len(ids), queries.MAX_PAGE):  # a page holds at most MAX_PAGE
         chunk = tuple(ids[start : start + queries.MAX_PAGE])
-        flt = queries.ObjectFilter(ids=chunk)
+        flt = ObjectFilter(ids=chunk)
         out += queries.list_objects(session, principal, flt, limit=len(chunk)).items
     return out
 

@@ -10,7 +10,8 @@ from hoggar.incidents import service
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import NotFound
 from hoggar.orgs.service import org_names
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.web.common import current_viewer, language_of, login_redirect, not_found, render
 
 
@@ -25,10 +26,10 @@ def install(app: FastAPI) -> None:
         with node.db.session() as session:
             groups = service.visible_groups(session, viewer.principal)
             counts = {
-                g["id"]: queries.count_objects(
+                g["id"]: aggregates.count_objects(
                     session,
                     viewer.principal,
-                    queries.ObjectFilter(types=("incident",), group=g["id"]),
+                    ObjectFilter(types=("incident",), group=g["id"]),
                 )
                 for g in groups
             }
@@ -70,11 +71,11 @@ def install(app: FastAPI) -> None:
                 return not_found(request, viewer)
             if group.get("type") not in service.GROUP_TYPES:
                 return not_found(request, viewer)
-            flt = queries.ObjectFilter(types=("incident",), group=stix_id)
+            flt = ObjectFilter(types=("incident",), group=stix_id)
             incidents = queries.by_start(session, viewer.principal, flt, limit=100)
-            total = queries.count_objects(session, viewer.principal, flt)
-            by_type = queries.aggregate(session, viewer.principal, flt, "event_type")
-            by_country = queries.aggregate(session, viewer.principal, flt, "country")
+            total = aggregates.count_objects(session, viewer.principal, flt)
+            by_type = aggregates.aggregate(session, viewer.principal, flt, "event_type")
+            by_country = aggregates.aggregate(session, viewer.principal, flt, "country")
             related = service.pointing_at(
                 session, viewer.principal, stix_id, ("relationship",), role="target"
             ) + service.pointing_at(
@@ -89,7 +90,7 @@ def install(app: FastAPI) -> None:
                 {
                     o["id"]: service.local_name(o, lang)
                     for o in queries.list_objects(
-                        session, viewer.principal, queries.ObjectFilter(ids=other_ids), limit=200
+                        session, viewer.principal, ObjectFilter(ids=other_ids), limit=200
                     ).items
                 }
                 if other_ids

@@ -24,7 +24,8 @@ from hoggar.orgs.service import org_names
 from hoggar.records.authoring import Sharing
 from hoggar.sharing.markings import TLP
 from hoggar.sources import service as sources
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.web.common import (
     FORM_EXPIRED,
     Viewer,
@@ -83,8 +84,8 @@ def _filter_choices(node: Node, viewer: Viewer) -> dict[str, Any]:
         groups = service.visible_groups(session, viewer.principal)
         countries = [
             g["key"]
-            for g in queries.aggregate(
-                session, viewer.principal, queries.ObjectFilter(types=("incident",)), "country"
+            for g in aggregates.aggregate(
+                session, viewer.principal, ObjectFilter(types=("incident",)), "country"
             )
             if g["key"]
         ]
@@ -112,7 +113,7 @@ def install(app: FastAPI) -> None:
         choices = _filter_choices(node, viewer)
         with node.db.session() as session:
             try:
-                total = queries.count_objects(session, viewer.principal, flt)
+                total = aggregates.count_objects(session, viewer.principal, flt)
                 items = queries.by_start(
                     session,
                     viewer.principal,
@@ -327,8 +328,8 @@ def install(app: FastAPI) -> None:
         lang = language_of(request)
         with node.db.session() as session:
             names = org_names(session)
-            points = queries.incident_points(session, viewer.principal, flt, limit=MAP_LIMIT)
-            total = queries.count_objects(session, viewer.principal, flt)
+            points = aggregates.incident_points(session, viewer.principal, flt, limit=MAP_LIMIT)
+            total = aggregates.count_objects(session, viewer.principal, flt)
         features = [
             {
                 "type": "Feature",
@@ -366,7 +367,7 @@ def install(app: FastAPI) -> None:
         i18n.set_language(language_of(request))
         choices = _filter_choices(node, viewer)
         with node.db.session() as session:
-            rows = queries.start_times(session, viewer.principal, flt)
+            rows = aggregates.start_times(session, viewer.principal, flt)
             recent = queries.by_start(session, viewer.principal, flt, limit=40)
         months = _months(rows)
         return render(

@@ -22,7 +22,8 @@ from hoggar.incidents.dashboard import dashboard as dashboard_figures
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError, NotFound, TooManyAttempts, Unauthenticated
 from hoggar.orgs.service import org_names
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.projections import display_name
 from hoggar.web import alerts, groups, incidents, meetings, reports, sources
 from hoggar.web.common import (
@@ -169,7 +170,7 @@ def install(app: FastAPI) -> None:
         viewer = current_viewer(request)
         if viewer is None:
             return login_redirect(request)
-        flt = queries.ObjectFilter(
+        flt = ObjectFilter(
             types=(type,) if type else (),
             text=q or None,
             country=country or None,
@@ -184,7 +185,7 @@ def install(app: FastAPI) -> None:
                 page = queries.list_objects(
                     session, viewer.principal, flt, limit=PAGE_SIZE, cursor=cursor or None
                 )
-                total = queries.count_objects(session, viewer.principal, flt)
+                total = aggregates.count_objects(session, viewer.principal, flt)
             except HoggarError as exc:
                 page, total, error = queries.Page([], None), 0, exc.message
         filters = {
