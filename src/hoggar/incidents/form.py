@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hoggar.incidents.codebook import Codebook, check_incident_extension, load_codebook
+from hoggar.incidents.codebook import Codebook
+from hoggar.incidents.codebook_check import check_incident_extension
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.kernel.clock import format_stix, parse_stix
 from hoggar.kernel.i18n import LANGUAGES, N_, Msg
 from hoggar.sharing.markings import TLP, parse_tlp

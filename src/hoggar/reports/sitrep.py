@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from hoggar.context import Node, Principal, Role
-from hoggar.incidents.codebook import load_codebook
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.kernel import i18n
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, Problem

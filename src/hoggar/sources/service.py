@@ -27,7 +27,7 @@ from hoggar.extraction.extractor import Extractor
 from hoggar.extraction.language import detect_language
 from hoggar.extraction.mentions import GroupName
 from hoggar.geo.gazetteer import Gazetteer, load_gazetteer
-from hoggar.incidents.codebook import load_codebook
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.incidents.form import IncidentInput
 from hoggar.incidents.service import names_of, report_incident, visible_groups
 from hoggar.kernel.clock import format_stix, utcnow

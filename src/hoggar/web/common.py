@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from hoggar.auth.models import User
 from hoggar.auth.service import principal_of
 from hoggar.context import Node, Principal
-from hoggar.incidents.codebook import load_codebook
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.kernel import i18n
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.errors import HoggarError
