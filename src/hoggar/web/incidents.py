@@ -23,7 +23,7 @@ from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
 from hoggar.orgs.service import org_names
 from hoggar.records.authoring import Sharing
 from hoggar.sharing.markings import TLP
-from hoggar.sources import service as sources
+from hoggar.sources import review
 from hoggar.store import aggregates, queries
 from hoggar.store.filters import ObjectFilter
 from hoggar.web.common import (
@@ -149,7 +149,7 @@ def install(app: FastAPI) -> None:
         if draft.isdigit():
             try:
                 with node.db.session() as session:
-                    inp = sources.form_of_draft(session, node, viewer.principal, int(draft), lang)
+                    inp = review.form_of_draft(session, node, viewer.principal, int(draft), lang)
             except (NotFound, PermissionDenied):
                 return not_found(request, viewer)
             except HoggarError as exc:
@@ -175,7 +175,7 @@ def install(app: FastAPI) -> None:
         def write() -> dict[str, Any]:
             with node.db.transaction() as session:
                 if draft.isdigit():
-                    return sources.accept_draft(session, node, viewer.principal, int(draft), inp)
+                    return review.accept_draft(session, node, viewer.principal, int(draft), inp)
                 return service.report_incident(session, node, viewer.principal, inp)
 
         try:

@@ -14,7 +14,8 @@ from hoggar.context import Node
 from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
-from hoggar.sources import service
+from hoggar.sources import feeds as feed_service
+from hoggar.sources import review, service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_date
 from hoggar.web.common import (
     FORM_EXPIRED,
@@ -82,8 +83,8 @@ def _list_page(
 ) -> HTMLResponse:
     show = request.query_params.get("show", "pending")
     with node.db.session() as session:
-        articles = service.list_articles(session, node, viewer.principal, show)
-        feeds = service.list_feeds(session)
+        articles = review.list_articles(session, node, viewer.principal, show)
+        feeds = feed_service.list_feeds(session)
     return render(
         request,
         "sources.html",
@@ -93,7 +94,7 @@ def _list_page(
         feeds=feeds,
         show=show,
         error=error,
-        grades=service.GRADES,
+        grades=feed_service.GRADES,
     )
 
 
@@ -165,7 +166,7 @@ def install(app: FastAPI) -> None:
 
         def write() -> None:
             with node.db.transaction() as session:
-                service.add_feed(
+                feed_service.add_feed(
                     session,
                     node,
                     viewer.principal,
@@ -196,7 +197,7 @@ def install(app: FastAPI) -> None:
                 400,
             )
         try:
-            run = await run_in_threadpool(service.fetch_feed, node, viewer.principal, feed_id)
+            run = await run_in_threadpool(feed_service.fetch_feed, node, viewer.principal, feed_id)
         except NotFound:
             return not_found(request, viewer)
         if run.error:
@@ -229,7 +230,7 @@ def install(app: FastAPI) -> None:
 
         def write() -> None:
             with node.db.transaction() as session:
-                service.reject_draft(
+                review.reject_draft(
                     session, node, viewer.principal, draft_id, str(form.get("reason", ""))
                 )
 
@@ -252,7 +253,7 @@ def _article_page(
 ) -> HTMLResponse:
     try:
         with node.db.session() as session:
-            view = service.view_article(session, node, viewer.principal, article_id)
+            view = review.view_article(session, node, viewer.principal, article_id)
     except (NotFound, PermissionDenied):
         return not_found(request, viewer)
     marks = [
