@@ -423,7 +423,7 @@ def sync_slice(ml: Any, posted: list[dict[str, Any]], marker: str) -> dict[str, 
 
 
 def run_cell(backend: str, size: int, post: int, seed: int) -> dict[str, Any]:
-    from hoggar.auth.service import create_token
+    from hoggar.auth.tokens import create_token
     from hoggar.demo import cluster
     from hoggar.demo.catalog import load_catalog
     from hoggar.demo.parties import build_parties

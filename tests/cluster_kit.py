@@ -33,7 +33,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from hoggar.audit import service as audit
-from hoggar.auth.service import create_token
+from hoggar.auth.tokens import create_token
 from hoggar.context import Node, Principal, Role
 from hoggar.demo import cluster
 from hoggar.demo.cluster import STAR_TOPOLOGY, ClusterNode

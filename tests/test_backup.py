@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 from conftest import create_pg_database, drop_pg_database
 from factories import incident, release_marking, shared
 from hoggar.audit.models import AuditEntry
-from hoggar.auth.service import create_token, create_user, login
+from hoggar.auth.logins import login
+from hoggar.auth.service import create_user
+from hoggar.auth.tokens import create_token
 from hoggar.cli.main import app
 from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.kernel.errors import Conflict, Invalid

@@ -27,7 +27,8 @@ from sqlalchemy import event
 
 from conftest import ADMIN_PASSWORD, LiveServer
 from factories import incident, release_marking, shared
-from hoggar.auth.service import create_token, create_user
+from hoggar.auth.service import create_user
+from hoggar.auth.tokens import create_token
 from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.federation.peers import add_peer
 from hoggar.federation.taxii import collection_id

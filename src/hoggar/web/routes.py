@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
+from hoggar.auth.logins import login
+from hoggar.auth.logins import logout as logout_user
 from hoggar.auth.models import User
-from hoggar.auth.service import login
-from hoggar.auth.service import logout as logout_user
 from hoggar.context import Node
 from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.http.sessions import start_session

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from hoggar.api.deps import get_node, get_principal, get_read_session, require_admin
 from hoggar.api.schemas import LoginIn, OrgIn, TokenCreate, UserCreate, UserPatch
 from hoggar.audit import service as audit
+from hoggar.auth import logins, tokens
 from hoggar.auth import service as auth
 from hoggar.auth.models import User
 from hoggar.context import Node, Principal
@@ -41,7 +42,7 @@ def user_dict(user: User) -> dict[str, Any]:
 @router.post("/session", summary="Sign in; sets a session cookie and returns a CSRF token")
 def login(body: LoginIn, request: Request, node: NodeDep) -> dict[str, Any]:
     client = request.client.host if request.client else ""
-    user = auth.login(node, body.username, body.password, source=f"api:{client}")
+    user = logins.login(node, body.username, body.password, source=f"api:{client}")
     return {"user": user_dict(user), "csrf_token": start_session(request, user)}
 
 
@@ -49,7 +50,7 @@ def login(body: LoginIn, request: Request, node: NodeDep) -> dict[str, Any]:
 def logout(request: Request, node: NodeDep) -> None:
     user_id = request.session.get("user_id")
     if user_id is not None:
-        auth.logout(node, int(user_id), source="api")
+        logins.logout(node, int(user_id), source="api")
     request.session.clear()
 
 
@@ -90,7 +91,7 @@ def update_user(username: str, body: UserPatch, admin: Admin, node: NodeDep) -> 
 
 @router.get("/tokens", summary="API tokens (yours; all for admins)")
 def list_tokens(principal: Auth, session: ReadDb) -> dict[str, Any]:
-    rows = auth.list_tokens(session, None if principal.is_admin else principal.name)
+    rows = tokens.list_tokens(session, None if principal.is_admin else principal.name)
     return {
         "tokens": [
             {
@@ -115,7 +116,7 @@ def create_token(body: TokenCreate, principal: Auth, node: NodeDep) -> dict[str,
         username = body.username or principal.name
         if username != principal.name and not principal.is_admin:
             raise PermissionDenied("Only admins create tokens for other users.")
-        token, secret = auth.create_token(
+        token, secret = tokens.create_token(
             session,
             node,
             username,
@@ -137,10 +138,10 @@ def create_token(body: TokenCreate, principal: Auth, node: NodeDep) -> dict[str,
 def revoke_token(token_id: int, principal: Auth, node: NodeDep) -> None:
     with node.db.transaction() as session:
         if not principal.is_admin:
-            mine = {t.id for t, _ in auth.list_tokens(session, principal.name)}
+            mine = {t.id for t, _ in tokens.list_tokens(session, principal.name)}
             if token_id not in mine:
                 raise PermissionDenied("You may revoke only your own tokens.")
-        auth.revoke_token(session, node, token_id, actor=principal.name)
+        tokens.revoke_token(session, node, token_id, actor=principal.name)
 
 
 def org_dict(org: Any) -> dict[str, Any]:

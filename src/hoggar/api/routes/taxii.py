@@ -21,7 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from hoggar import __version__
 from hoggar.api.deps import get_node, get_read_session
 from hoggar.api.problems import NotAcceptable, UnsupportedMediaType
-from hoggar.auth.service import authenticate, authenticate_token, principal_of, refusal
+from hoggar.auth.logins import authenticate, refusal
+from hoggar.auth.service import principal_of
+from hoggar.auth.tokens import authenticate_token
 from hoggar.context import Node, Principal
 from hoggar.federation import taxii
 from hoggar.kernel.errors import Invalid, NotFound, Problem, TooLarge, Unauthenticated
