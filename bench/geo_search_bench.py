@@ -43,7 +43,8 @@ from hoggar.records.identity import add_member
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectVersion, VersionRelease
-from hoggar.store import queries
+from hoggar.store import aggregates, filters, queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.ingest import ingest_batch
 from hoggar.store.projections import project
 from hoggar.store.search import index_new_rows
@@ -248,22 +249,22 @@ def bench_search(node: Any, rounds: int) -> dict[str, Any]:
         total = session.scalar(select(func.count()).select_from(ObjectIndex)) or 0
         for _ in range(rounds):
             for q in SEARCHES:
-                flt = queries.ObjectFilter(types=("incident",), text=q)
+                flt = ObjectFilter(types=("incident",), text=q)
                 t = time.perf_counter()
                 page = queries.list_objects(session, partner, flt, limit=50)
-                n = queries.count_objects(session, partner, flt)
+                n = aggregates.count_objects(session, partner, flt)
                 indexed.append(time.perf_counter() - t)
                 hits.append(n)
                 assert len(page.items) == min(50, n)
                 # Baseline: the same list and count, scanning with LIKE instead of the index.
                 like = ObjectIndex.search_text.like(f"%{normalize(q)}%")
-                plain = queries.ObjectFilter(types=("incident",))
+                plain = ObjectFilter(types=("incident",))
                 t = time.perf_counter()
-                listed = queries._filtered(queries._base(ObjectVersion.body), partner, plain)
+                listed = filters.filtered(filters.base(ObjectVersion.body), partner, plain)
                 session.execute(
                     listed.where(like).order_by(ObjectVersion.pk.desc()).limit(51)
                 ).all()
-                counted = queries._filtered(queries._base(func.count()), partner, plain)
+                counted = filters.filtered(filters.base(func.count()), partner, plain)
                 session.scalar(counted.where(like))
                 scanned.append(time.perf_counter() - t)
     return {

@@ -353,7 +353,7 @@ def in_process_queries(node: Any, since: datetime) -> dict[str, Any]:
     from hoggar.fusion.service import candidates_for
     from hoggar.incidents.dashboard import dashboard
     from hoggar.reports.assessment import Period, assess
-    from hoggar.store.queries import ObjectFilter
+    from hoggar.store.filters import ObjectFilter
 
     me = Principal(org_id=node.org_id, name="analyst", role=Role.ANALYST)
     year = ObjectFilter(
@@ -423,7 +423,7 @@ def sync_slice(ml: Any, posted: list[dict[str, Any]], marker: str) -> dict[str, 
 
 
 def run_cell(backend: str, size: int, post: int, seed: int) -> dict[str, Any]:
-    from hoggar.auth.service import create_token
+    from hoggar.auth.tokens import create_token
     from hoggar.demo import cluster
     from hoggar.demo.catalog import load_catalog
     from hoggar.demo.parties import build_parties

@@ -42,7 +42,7 @@ from suite import (
 )
 from sync_bench import synthetic
 
-from hoggar.auth.service import create_token
+from hoggar.auth.tokens import create_token
 from hoggar.federation.taxii import collection_id
 from hoggar.kernel.settings import load_settings
 from hoggar.node.service import init_node

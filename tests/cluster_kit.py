@@ -33,7 +33,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from hoggar.audit import service as audit
-from hoggar.auth.service import create_token
+from hoggar.auth.tokens import create_token
 from hoggar.context import Node, Principal, Role
 from hoggar.demo import cluster
 from hoggar.demo.cluster import STAR_TOPOLOGY, ClusterNode
@@ -42,6 +42,7 @@ from hoggar.sharing.markings import TLP, TLP_BY_ID
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, RELEASE_SET_EXTENSION_ID
 from hoggar.stix.models import ObjectVersion
 from hoggar.store import queries
+from hoggar.store.filters import ObjectFilter
 
 CODES = ["DZ", "ML", "NE", "MR", "JS"]
 PASSWORD = "process-cluster-password-2026"
@@ -322,7 +323,7 @@ class Federation:
     def holdings(self, code: str) -> Holdings:
         node = self.node(code)
         me = Principal(org_id=node.org_id, name=f"probe-{code}")
-        flt = queries.ObjectFilter(types=("incident",), include_revoked=True)
+        flt = ObjectFilter(types=("incident",), include_revoked=True)
         listed: set[str] = set()
         with node.db.session() as session:
             cursor = None

@@ -11,19 +11,14 @@ from sqlalchemy.orm import Session
 from conftest import ADMIN_PASSWORD
 from hoggar.audit.models import AuditEntry, AuditHead
 from hoggar.audit.service import Action, verify
-from hoggar.auth.service import (
-    authenticate_token,
-    create_token,
-    create_user,
-    login,
-    principal_of,
-    update_user,
-)
+from hoggar.auth.logins import login
+from hoggar.auth.service import create_user, principal_of, update_user
+from hoggar.auth.tokens import authenticate_token, create_token
 from hoggar.context import Node
 from hoggar.kernel.errors import Unauthenticated
 from hoggar.records import authoring
 from hoggar.records.bundles import export_bundle_text
-from hoggar.store.queries import ObjectFilter
+from hoggar.store.filters import ObjectFilter
 
 
 def _actions(node: Node) -> list[str]:

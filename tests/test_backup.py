@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 from conftest import create_pg_database, drop_pg_database
 from factories import incident, release_marking, shared
 from hoggar.audit.models import AuditEntry
-from hoggar.auth.service import create_token, create_user, login
+from hoggar.auth.logins import login
+from hoggar.auth.service import create_user
+from hoggar.auth.tokens import create_token
 from hoggar.cli.main import app
 from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.kernel.errors import Conflict, Invalid
@@ -24,7 +26,8 @@ from hoggar.node import backup
 from hoggar.node.service import open_node
 from hoggar.records.bundles import import_objects
 from hoggar.stix.models import MonthlyCount, ObjectVersion
-from hoggar.store import queries
+from hoggar.store import aggregates
+from hoggar.store.filters import ObjectFilter
 
 MALI = "identity--00000000-0000-4000-8000-00000000000a"
 
@@ -104,8 +107,8 @@ def test_a_backup_restores_the_node_whole_on_either_engine(
                 # The backup's own entry is written after the archive; the restore's last.
                 assert actions[-1] == "node.restore" and "node.backup" not in actions
                 reader = Principal(org_id=MALI, name="m", role=Role.VIEWER)
-                flt = queries.ObjectFilter(types=("incident",), text="menaka")
-                assert queries.count_objects(session, reader, flt) == 40  # text index rebuilt
+                flt = ObjectFilter(types=("incident",), text="menaka")
+                assert aggregates.count_objects(session, reader, flt) == 40  # text index rebuilt
                 assert session.scalar(select(func.sum(MonthlyCount.n))) == 40
             assert login(restored, "analyst1", "analyst-password-2026").username == "analyst1"
             # New records take new keys after the restored ones.

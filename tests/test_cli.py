@@ -32,6 +32,7 @@ import factories
 from conftest import ADMIN_PASSWORD, LiveServer
 from hoggar.audit import service as audit_service
 from hoggar.audit.service import Action, record
+from hoggar.auth import logins
 from hoggar.auth import service as auth
 from hoggar.auth.models import ApiToken, User
 from hoggar.context import Node, system_principal
@@ -182,7 +183,7 @@ def test_init_creates_node_then_refuses_second_init_and_bad_country(
         with node.db.session() as session:
             users = auth.list_users(session)
             assert [(u.username, u.role) for u in users] == [("admin", "admin")]
-            assert auth.authenticate(session, node, "admin", PASSWORD) is not None
+            assert logins.authenticate(session, node, "admin", PASSWORD) is not None
             assert [o.country for o in list_orgs(session) if o.is_self] == ["DZ"]
     finally:
         node.close()
@@ -311,7 +312,7 @@ def test_user_add_set_and_list(cli: Cli, node: Node) -> None:
         assert (amina.role, amina.active, amina.language) == ("viewer", False, "fr")
         bilal = session.scalar(select(User).where(User.username == "bilal"))
         assert bilal is not None and bilal.org_id == node.org_id
-        assert auth.authenticate(session, node, "bilal", PASSWORD) is not None
+        assert logins.authenticate(session, node, "bilal", PASSWORD) is not None
 
 
 def test_token_create_list_revoke(cli: Cli, node: Node, live_server: LiveServer) -> None:

@@ -22,8 +22,8 @@ from hoggar.incidents import (
     load_codebook,
     parse_codebook,
 )
-from hoggar.incidents.codebook import DATA_FILE
 from hoggar.incidents.codebook_doc import DOC_FILES, main, render_markdown
+from hoggar.incidents.codebook_load import DATA_FILE
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 from hoggar.stix.types.incident import EVENT_PRECISIONS, GEO_PRECISIONS, RELIABILITY
 

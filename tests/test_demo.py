@@ -19,7 +19,9 @@ from hoggar.orgs.service import list_orgs, public_key_of
 from hoggar.sharing.markings import ReleaseSet
 from hoggar.sources.models import Article, Draft
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
-from hoggar.store.queries import ObjectFilter, count_objects, list_objects
+from hoggar.store.aggregates import count_objects
+from hoggar.store.filters import ObjectFilter
+from hoggar.store.queries import list_objects
 
 SELF_ID = "identity--5b0c1f0e-8a4e-4c41-9d7a-2f1c3e5d7a90"
 EVENT_TYPES = {

@@ -21,6 +21,7 @@ from hoggar.kernel.signing import Signer
 from hoggar.node.service import open_node
 from hoggar.stix.models import ObjectVersion
 from hoggar.store import queries
+from hoggar.store.filters import ObjectFilter
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -40,7 +41,7 @@ def _ids(m: Member, stix_type: str = "incident") -> set[str]:
             for o in queries.list_objects(
                 session,
                 me,
-                queries.ObjectFilter(types=(stix_type,), include_revoked=True),
+                ObjectFilter(types=(stix_type,), include_revoked=True),
                 limit=1000,
             ).items
         }

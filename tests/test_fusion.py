@@ -18,7 +18,8 @@ from hoggar.fusion import service
 from hoggar.fusion.score import DEFAULT_THRESHOLD, Facts, score_pair
 from hoggar.fusion.truth import evaluate, generate
 from hoggar.incidents import service as incidents
-from hoggar.store import queries
+from hoggar.store import aggregates
+from hoggar.store.filters import ObjectFilter
 from incident_kit import Seeded, ambush_form, analyst, seed_place_and_group
 
 T0 = datetime(2026, 3, 14, 5, 30, tzinfo=UTC)
@@ -142,10 +143,10 @@ def test_joint_staff_finds_confirms_and_counts_once(
         rows = {c.field: c for c in service.summary(session, me, grouping)}
         assert not rows["killed"].agree
         assert sorted(rows["killed"].values) == [("Mali", "7"), ("Niger", "9")]
-        flt = queries.ObjectFilter(types=("incident",), text="zaouatine")
-        once = queries.ObjectFilter(types=("incident",), text="zaouatine", fused_once=True)
-        assert queries.count_objects(session, me, flt) == 3
-        assert queries.count_objects(session, me, once) == 2
+        flt = ObjectFilter(types=("incident",), text="zaouatine")
+        once = ObjectFilter(types=("incident",), text="zaouatine", fused_once=True)
+        assert aggregates.count_objects(session, me, flt) == 3
+        assert aggregates.count_objects(session, me, once) == 2
         assert service.fused_with(session, me, niger)[0]["id"] == grouping["id"]
     # Algeria's node holds none of these, and Mali never received Niger's report.
     with ml.node.db.session() as session:
@@ -153,7 +154,7 @@ def test_joint_staff_finds_confirms_and_counts_once(
         with pytest.raises(Exception, match="No object"):
             service.find_candidates(session, mine, niger)
     with dz.node.db.session() as session:
-        assert queries.count_objects(session, Principal(org_id=dz.org, name="dz"), flt) == 0
+        assert aggregates.count_objects(session, Principal(org_id=dz.org, name="dz"), flt) == 0
 
 
 def test_a_rejected_pair_is_not_proposed_again(staff: tuple[dict[str, Member], Seeded]) -> None:

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conftest import LiveServer
-from hoggar.auth.service import create_token
+from hoggar.auth.tokens import create_token
 from hoggar.context import Node
 
 

@@ -21,7 +21,8 @@ from hoggar.kernel.errors import NotFound, PermissionDenied
 from hoggar.kernel.i18n import LANGUAGES, render
 from hoggar.kernel.signing import verify_object
 from hoggar.stix.models import ObjectLink
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.projections import rebuild_projections
 from incident_kit import Seeded, ambush_form, analyst, seed_place_and_group
 
@@ -280,13 +281,13 @@ def test_report_signs_the_incident_and_links_place_and_group_shared_alike(
         seen = service.view_incident(session, _principal(ml), obj["id"])
         assert seen.recipients is None  # only the originator sees who else received it
         assert [g["id"] for g in seen.groups] == [seeded.group]
-        by_group = queries.ObjectFilter(types=("incident",), group=seeded.group)
-        assert queries.count_objects(session, _principal(ml), by_group) == 1
+        by_group = ObjectFilter(types=("incident",), group=seeded.group)
+        assert aggregates.count_objects(session, _principal(ml), by_group) == 1
     with ne.node.db.session() as session:
         with pytest.raises(NotFound):
             service.view_incident(session, _principal(ne), obj["id"])
-        by_group = queries.ObjectFilter(types=("incident",), group=seeded.group)
-        assert queries.count_objects(session, _principal(ne), by_group) == 0
+        by_group = ObjectFilter(types=("incident",), group=seeded.group)
+        assert aggregates.count_objects(session, _principal(ne), by_group) == 0
         assert (
             responses.pointing_at(
                 session, _principal(ne), seeded.group, ("relationship",), "target"
@@ -329,8 +330,8 @@ def test_narrowing_the_release_set_on_edit_takes_the_links_along(
         niger = Principal(org_id=ne.org, name="peer", role=Role.PEER)
         with pytest.raises(NotFound):
             queries.get_object(session, niger, obj["id"])
-        by_group = queries.ObjectFilter(types=("incident",), group=seeded.group)
-        assert queries.count_objects(session, niger, by_group) == 0
+        by_group = ObjectFilter(types=("incident",), group=seeded.group)
+        assert aggregates.count_objects(session, niger, by_group) == 0
         assert responses.pointing_at(session, niger, obj["id"], ("relationship",), "source") == []
 
 

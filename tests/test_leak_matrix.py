@@ -27,7 +27,8 @@ from sqlalchemy import event
 
 from conftest import ADMIN_PASSWORD, LiveServer
 from factories import incident, release_marking, shared
-from hoggar.auth.service import create_token, create_user
+from hoggar.auth.service import create_user
+from hoggar.auth.tokens import create_token
 from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.federation.peers import add_peer
 from hoggar.federation.taxii import collection_id
@@ -320,7 +321,8 @@ def test_counts_of_events_reported_twice_see_only_readable_duplicate_links(
     """'Counted once' subtracts a report only for a duplicate-of link the reader may
     read: a count must not betray a link (or a report) it may not see."""
     node, corpus, _ = matrix
-    from hoggar.store import queries
+    from hoggar.store import aggregates
+    from hoggar.store.filters import ObjectFilter
 
     for org in [node.org_id, *OTHERS.values()]:
         reader = Principal(org_id=org, name="r", role=Role.VIEWER)
@@ -330,24 +332,23 @@ def test_counts_of_events_reported_twice_see_only_readable_duplicate_links(
         expected = len(incidents - sources)
         with node.db.session() as session:
             for period in ({}, {"start_after": parse_stix("2025-01-01T00:00:00Z")}):
-                flt = queries.ObjectFilter(types=("incident",), fused_once=True, **period)
-                assert queries.count_objects(session, reader, flt) == expected
+                flt = ObjectFilter(types=("incident",), fused_once=True, **period)
+                assert aggregates.count_objects(session, reader, flt) == expected
 
 
 def test_fusion_candidates_and_map_points_hold_only_readable_incidents(
     matrix: tuple[Node, Corpus, list[Reader]], live_server: LiveServer
 ) -> None:
     node, corpus, _ = matrix
-    from hoggar.store import queries
+    from hoggar.store import aggregates
+    from hoggar.store.filters import ObjectFilter
 
     rng = random.Random(11)
     for org in [node.org_id, *OTHERS.values()]:
         reader = Principal(org_id=org, name="r", role=Role.ANALYST)
         allowed = corpus.readable(org)
         with node.db.session() as session:
-            points = queries.incident_points(
-                session, reader, queries.ObjectFilter(types=("incident",))
-            )
+            points = aggregates.incident_points(session, reader, ObjectFilter(types=("incident",)))
             assert {p["stix_id"] for p in points} == allowed
             for sid in rng.sample(sorted(corpus.records), 20):
                 if corpus.records[sid].kind != "incident":

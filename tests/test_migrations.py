@@ -28,8 +28,9 @@ from hoggar.node import migrate
 from hoggar.sharing.markings import TLP, TLP2_IDS, ReleaseSet
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID, NAMES_EXTENSION_ID
 from hoggar.stix.types.incident import IncidentFacts
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
 from hoggar.store.check import Checked, check
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.projections import incident_facts, project, project_links
 
 ALGERIA_ID = "identity--0d3c6a52-8f1e-4b7a-9e25-6c4b1f0a7d31"
@@ -516,7 +517,7 @@ def test_data_stored_at_0001_is_what_todays_code_computes_after_upgrade(db: Data
     principal = Principal(org_id=ALGERIA_ID, name="analyst", role=Role.ANALYST)
 
     def found(text: str) -> set[str]:
-        flt = queries.ObjectFilter(types=("incident",), text=text)
+        flt = ObjectFilter(types=("incident",), text=text)
         with db.session() as session:
             page = queries.list_objects(session, principal, flt, limit=100)
         return {o["id"] for o in page.items}
@@ -560,9 +561,9 @@ def test_data_stored_at_0001_is_what_todays_code_computes_after_upgrade(db: Data
         2,
     )
     with db.session() as session:  # the live reads from the counts agree with the rows
-        flt = queries.ObjectFilter(types=("incident",))
-        from_counts = queries.aggregate(session, principal, flt, "country")
-        from_rows = queries.row_aggregate(session, principal, flt, "country")
+        flt = ObjectFilter(types=("incident",))
+        from_counts = aggregates.aggregate(session, principal, flt, "country")
+        from_rows = aggregates.row_aggregate(session, principal, flt, "country")
         assert sorted(from_counts, key=str) == sorted(from_rows, key=str)
 
     # 0014: the incident facts of every incident (none for other types).

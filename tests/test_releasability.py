@@ -24,7 +24,8 @@ from hoggar.kernel.jsonutil import load_object
 from hoggar.records.bundles import export_bundle_text
 from hoggar.sharing.markings import TLP
 from hoggar.sharing.rule import may_read
-from hoggar.store import queries, rollup
+from hoggar.store import aggregates, queries, rollup
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.ingest import ingest_object
 
 OTHER_ORGS = [
@@ -138,7 +139,7 @@ def _borrow(session, node: Node, originator: str, lender: str, country, killed: 
     assert [p.where for p in result.problems] == ["/object_marking_refs"]
 
 
-def _walk(session, principal: Principal, flt: queries.ObjectFilter, limit: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _walk(session, principal: Principal, flt: ObjectFilter, limit: int) -> list[str]:  # type: ignore[no-untyped-def]
     ids: list[str] = []
     cursor = None
     while True:
@@ -152,22 +153,22 @@ def _walk(session, principal: Principal, flt: queries.ObjectFilter, limit: int) 
 def _check_org(node: Node, model: Model, org: str, rnd: random.Random) -> None:
     principal = Principal(org_id=org, name="probe")
     expected = model.visible(org)
-    incidents = queries.ObjectFilter(types=("incident",))
+    incidents = ObjectFilter(types=("incident",))
     with node.db.session() as session:
         listed = _walk(session, principal, incidents, limit=rnd.choice([1, 3, 50, 1000]))
         assert len(listed) == len(set(listed)), "a page repeated an object"
         assert set(listed) == expected
-        assert queries.count_objects(session, principal, incidents) == len(expected)
+        assert aggregates.count_objects(session, principal, incidents) == len(expected)
         assert rollup.count(session, principal, incidents) == len(expected)
-        sums = queries.incident_groups(session, principal, incidents).sums
+        sums = aggregates.incident_groups(session, principal, incidents).sums
         assert sum(s[3][0] for s in sums) == len(expected)
         assert sum(s[3][1] for s in sums) == sum(model.killed[s] for s in expected)
-        with_revoked = queries.ObjectFilter(types=("incident",), include_revoked=True)
+        with_revoked = ObjectFilter(types=("incident",), include_revoked=True)
         assert set(_walk(session, principal, with_revoked, 1000)) == model.visible(
             org, include_revoked=True
         )
 
-        groups = queries.aggregate(session, principal, incidents, "country")
+        groups = aggregates.aggregate(session, principal, incidents, "country")
         want = Counter(model.country[s] for s in expected)
         assert {g["key"]: g["count"] for g in groups} == dict(want)
         want_killed = Counter()
@@ -177,7 +178,7 @@ def _check_org(node: Node, model: Model, org: str, rnd: random.Random) -> None:
 
         for sid in model.versions:
             found = queries.list_objects(
-                session, principal, queries.ObjectFilter(text=model.word[sid], include_revoked=True)
+                session, principal, ObjectFilter(text=model.word[sid], include_revoked=True)
             ).items
             assert bool(found) == (sid in model.visible(org, include_revoked=True))
             _check_read(session, model, principal, sid)
@@ -221,7 +222,7 @@ def _check_read(session, model: Model, principal: Principal, sid: str) -> None: 
 
 
 def _export_objects(node: Node, principal: Principal) -> list[str]:
-    text = "".join(export_bundle_text(node, principal, queries.ObjectFilter()))
+    text = "".join(export_bundle_text(node, principal, ObjectFilter()))
     return [__import__("json").dumps(o) for o in load_object(text)["objects"]]
 
 

@@ -319,7 +319,7 @@ def test_the_database_sums_equal_the_incident_rows_for_every_reader(node: Node) 
 
     from factories import release_marking, shared
     from hoggar.reports.assessment import THEMES, _figures, _filter, _grouped_figures
-    from hoggar.store import queries
+    from hoggar.store import aggregates
 
     rng = random.Random(20261202)
     readers = [node.org_id, MALI, NIGER]
@@ -377,8 +377,8 @@ def test_the_database_sums_equal_the_incident_rows_for_every_reader(node: Node) 
                 Period(date(2026, 9, 15), date(2026, 11, 30)),
             ):
                 flt = _filter(period, subs, ())
-                groups = queries.incident_groups(session, reader, flt)
-                rows = queries.incident_facts(session, reader, flt)
+                groups = aggregates.incident_groups(session, reader, flt)
+                rows = aggregates.incident_facts(session, reader, flt)
                 for theme, theme_subs in THEMES.items():
                     by_rows = _figures([r for r in rows if r.sub_type in theme_subs])
                     assert _grouped_figures(groups, theme_subs) == by_rows, (org, theme)

@@ -3,8 +3,8 @@
 A random store (originators, release sets, event types, countries, start times near
 month ends and without any, new versions that move an incident between groups,
 revocations, duplicate-of links some readers may not see, a TAXII delete, a
-projection rebuild) is queried through `queries.aggregate` / `count_objects` (the
-monthly counts) and through `queries.row_aggregate` (the rows), for each organization
+projection rebuild) is queried through `aggregates.aggregate` / `count_objects` (the
+monthly counts) and through `aggregates.row_aggregate` (the rows), for each organization
 and random filters, on SQLite and PostgreSQL.
 """
 
@@ -25,7 +25,8 @@ from hoggar.kernel.clock import format_stix
 from hoggar.kernel.ids import new_id
 from hoggar.records.bundles import import_objects
 from hoggar.stix.models import MonthlyCount, ObjectIndex, ObjectVersion
-from hoggar.store import queries, rollup
+from hoggar.store import aggregates, queries, rollup
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.projections import rebuild_projections
 
 ML = "identity--00000000-0000-4000-8000-00000000000a"
@@ -114,14 +115,14 @@ def _store(node: Node, rng: random.Random) -> list[dict[str, Any]]:
     return objects
 
 
-def _filters(rng: random.Random, orgs: list[str]) -> list[queries.ObjectFilter]:
-    out = [queries.ObjectFilter(types=("incident",))]
+def _filters(rng: random.Random, orgs: list[str]) -> list[ObjectFilter]:
+    out = [ObjectFilter(types=("incident",))]
     for _ in range(14):
         lo = BASE + timedelta(days=rng.choice([rng.randrange(200), 31, 60]))
         lo += timedelta(hours=rng.choice([0, 0, 5, 23]))
         hi = lo + timedelta(days=rng.randrange(0, 150), hours=rng.choice([0, 7, 18]))
         out.append(
-            queries.ObjectFilter(
+            ObjectFilter(
                 types=("incident",),
                 start_after=rng.choice([lo, None, BASE]),
                 start_before=rng.choice([hi, hi, None]),
@@ -149,15 +150,17 @@ def _check(node: Node, rng: random.Random) -> int:
             for flt in _filters(rng, orgs):
                 for group_by in ("event_type", "country", "originator", "type"):
                     from_counts = rollup.aggregate(session, reader, flt, group_by)
-                    from_rows = queries.row_aggregate(session, reader, flt, group_by)
+                    from_rows = aggregates.row_aggregate(session, reader, flt, group_by)
                     if from_counts is None:  # only when no whole month lies in the period
                         lo, hi = flt.start_after, flt.start_before
                         assert lo is not None and hi is not None and hi - lo < timedelta(days=62)
                         continue
                     _same(from_counts, from_rows)
                     compared += 1
-                rows = queries.row_aggregate(session, reader, flt, "type")
-                assert queries.count_objects(session, reader, flt) == sum(g["count"] for g in rows)
+                rows = aggregates.row_aggregate(session, reader, flt, "type")
+                assert aggregates.count_objects(session, reader, flt) == sum(
+                    g["count"] for g in rows
+                )
     return compared
 
 
@@ -187,7 +190,7 @@ def test_monthly_counts_equal_the_rows_for_every_reader(node: Node) -> None:
 
 
 def test_filters_the_counts_cannot_answer_fall_back_to_the_rows(node: Node) -> None:
-    year = queries.ObjectFilter(types=("incident",), start_after=BASE)
+    year = ObjectFilter(types=("incident",), start_after=BASE)
     assert rollup.answers(year)
     for other in (
         replace(year, text="ambush"),
@@ -203,7 +206,7 @@ def test_filters_the_counts_cannot_answer_fall_back_to_the_rows(node: Node) -> N
     with node.db.session() as session:
         within_a_month = replace(year, start_before=BASE + timedelta(days=20))
         assert rollup.aggregate(session, reader, within_a_month, "country") is None
-        assert queries.count_objects(session, reader, within_a_month) == 0
+        assert aggregates.count_objects(session, reader, within_a_month) == 0
 
 
 def test_dashboard_partner_counts_are_bounded_and_follow_the_rule(node: Node) -> None:
@@ -218,14 +221,14 @@ def test_dashboard_partner_counts_are_bounded_and_follow_the_rule(node: Node) ->
     with node.db.session() as session:
         for org in (node.org_id, ML, NE, JS):
             reader = Principal(org_id=org, name="reader", role=Role.ANALYST)
-            shared_flt = queries.ObjectFilter(not_originator=org)
+            shared_flt = ObjectFilter(not_originator=org)
             groups, more = queries.latest_by_originator(session, reader, shared_flt, cap=10**6)
             assert not more
             _same(
                 groups,
                 [
                     {"key": g["key"], "count": g["count"]}
-                    for g in queries.row_aggregate(session, reader, shared_flt, "originator")
+                    for g in aggregates.row_aggregate(session, reader, shared_flt, "originator")
                 ],
             )
             visible = sum(g["count"] for g in groups)
@@ -241,9 +244,7 @@ def test_dashboard_partner_counts_are_bounded_and_follow_the_rule(node: Node) ->
             }
             counted += visible
             # A first visit (no "since"): only what arrived in the last FIRST_VISIT_DAYS.
-            figures = dash.dashboard(
-                session, reader, queries.ObjectFilter(), own_org_id=org, since=None
-            )
+            figures = dash.dashboard(session, reader, ObjectFilter(), own_org_id=org, since=None)
             assert sum(g["count"] for g in figures.partners) == min(visible, dash.PARTNER_CAP)
             assert figures.partners_since < datetime.now(UTC) - timedelta(days=29)
     assert counted > 100
@@ -254,5 +255,5 @@ def test_dashboard_partner_counts_are_bounded_and_follow_the_rule(node: Node) ->
         )
     with node.db.session() as session:
         reader = Principal(org_id=ML, name="reader", role=Role.ANALYST)
-        figures = dash.dashboard(session, reader, queries.ObjectFilter(), own_org_id=ML, since=None)
+        figures = dash.dashboard(session, reader, ObjectFilter(), own_org_id=ML, since=None)
         assert figures.partners == [] and not figures.partners_more

@@ -12,7 +12,8 @@ from factories import incident, shared
 from hoggar.context import Node, Principal, Role
 from hoggar.records import authoring
 from hoggar.records.identity import add_member
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.ingest import ingest_object
 from hoggar.store.projections import rebuild_projections
 from hoggar.store.search import fts5_query, tsquery
@@ -36,10 +37,10 @@ def _make(node: Node, name: str, narrative: str = "") -> str:
 
 
 def _found(node: Node, text: str, principal: Principal | None = None) -> set[str]:
-    flt = queries.ObjectFilter(types=("incident",), text=text)
+    flt = ObjectFilter(types=("incident",), text=text)
     with node.db.session() as session:
         page = queries.list_objects(session, principal or _me(node), flt, limit=1000)
-        count = queries.count_objects(session, principal or _me(node), flt)
+        count = aggregates.count_objects(session, principal or _me(node), flt)
     ids = {o["id"] for o in page.items}
     assert count == len(ids)  # counts answer like lists
     return ids

@@ -27,8 +27,11 @@ from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_feed, read_file
 from hoggar.sources.egress import ALLOW_ENV
+from hoggar.sources.feeds import add_feed, fetch_feed, list_feeds
 from hoggar.sources.models import Article, Draft
-from hoggar.store import queries
+from hoggar.sources.review import accept_draft, form_of_draft, list_articles, reject_draft
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from incident_kit import analyst
 
 # The two sample articles (shared/data/articles), as the package ships them.
@@ -84,7 +87,7 @@ def test_accepting_a_draft_makes_an_incident_that_cites_the_article(node: Node) 
         done = service.ingest_article(session, node, analyst(node), _article())
     with node.db.session() as session:
         draft_id = session.query(Draft.id).scalar()
-        inp = service.form_of_draft(session, node, analyst(node), draft_id, "fr")
+        inp = form_of_draft(session, node, analyst(node), draft_id, "fr")
     assert (inp.event_type, inp.sub_type) == ("battle", "ambush")
     assert (inp.start, inp.time_precision) == ("2026-11-19", "day")
     assert inp.place_name == "Ménaka" and inp.country == "ML"
@@ -93,13 +96,10 @@ def test_accepting_a_draft_makes_an_incident_that_cites_the_article(node: Node) 
     # Nothing is an incident before acceptance.
     with node.db.session() as session:
         assert (
-            queries.count_objects(session, analyst(node), queries.ObjectFilter(types=("incident",)))
-            == 0
+            aggregates.count_objects(session, analyst(node), ObjectFilter(types=("incident",))) == 0
         )
     with node.db.transaction() as session:
-        incident = service.accept_draft(
-            session, node, analyst(node), draft_id, inp.with_defaults("fr")
-        )
+        incident = accept_draft(session, node, analyst(node), draft_id, inp.with_defaults("fr"))
     refs = incident["external_references"]
     assert refs[0]["source_name"] == "open-source: Agence test"
     with node.db.session() as session:
@@ -109,7 +109,7 @@ def test_accepting_a_draft_makes_an_incident_that_cites_the_article(node: Node) 
         assert row is not None and row.status == "accepted" and row.incident_id == incident["id"]
     # A reviewed draft cannot be accepted or rejected again.
     with node.db.transaction() as session, pytest.raises(Invalid):
-        service.reject_draft(session, node, analyst(node), draft_id)
+        reject_draft(session, node, analyst(node), draft_id)
 
 
 def test_rejecting_and_who_may_review(node: Node) -> None:
@@ -121,12 +121,12 @@ def test_rejecting_and_who_may_review(node: Node) -> None:
     with node.db.session() as session:
         draft_id = session.query(Draft.id).scalar()
     with node.db.transaction() as session:
-        service.reject_draft(session, node, analyst(node), draft_id, "not an event")
+        reject_draft(session, node, analyst(node), draft_id, "not an event")
     with node.db.session() as session:
         row = session.get(Draft, draft_id)
         assert row is not None and (row.status, row.reason) == ("rejected", "not an event")
-        assert service.list_articles(session, node, analyst(node)) == []  # nothing pending
-        assert len(service.list_articles(session, node, analyst(node), "all")) == 1
+        assert list_articles(session, node, analyst(node)) == []  # nothing pending
+        assert len(list_articles(session, node, analyst(node), "all")) == 1
 
 
 def test_reading_files(tmp_path: Path) -> None:
@@ -223,24 +223,24 @@ def feed_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def test_feeds_are_read_once_each_entry_and_conditionally(node: Node, feed_server: str) -> None:
     admin = Principal(org_id=node.org_id, name="admin", role=Role.ADMIN)
     with node.db.transaction() as session, pytest.raises(PermissionDenied):
-        service.add_feed(session, node, analyst(node), f"{feed_server}/rss")  # admins only
+        add_feed(session, node, analyst(node), f"{feed_server}/rss")  # admins only
     with node.db.transaction() as session:
-        rss = service.add_feed(session, node, admin, f"{feed_server}/rss", "Sahel Info", "B")
-        atom = service.add_feed(session, node, admin, f"{feed_server}/atom", "Akhbar", "C")
-        broken = service.add_feed(session, node, admin, f"{feed_server}/broken", "X")
-        down = service.add_feed(session, node, admin, f"{feed_server}/gone", "Y")
+        rss = add_feed(session, node, admin, f"{feed_server}/rss", "Sahel Info", "B")
+        atom = add_feed(session, node, admin, f"{feed_server}/atom", "Akhbar", "C")
+        broken = add_feed(session, node, admin, f"{feed_server}/broken", "X")
+        down = add_feed(session, node, admin, f"{feed_server}/gone", "Y")
         ids = (rss.id, atom.id, broken.id, down.id)
     with node.db.transaction() as session, pytest.raises(Invalid, match="cannot be added"):
-        service.add_feed(session, node, admin, f"{feed_server}/rss")
-    first = service.fetch_feed(node, analyst(node), ids[0])
+        add_feed(session, node, admin, f"{feed_server}/rss")
+    first = fetch_feed(node, analyst(node), ids[0])
     assert (first.new, first.duplicates, first.error) == (2, 0, None)
-    again = service.fetch_feed(node, analyst(node), ids[0])
+    again = fetch_feed(node, analyst(node), ids[0])
     assert again.not_modified and again.new == 0
     assert _Feeds.hits[-1][1] is not None  # sent If-None-Match
-    arabic = service.fetch_feed(node, analyst(node), ids[1])
+    arabic = fetch_feed(node, analyst(node), ids[1])
     assert arabic.new == 1
     for bad in ids[2:]:
-        run = service.fetch_feed(node, analyst(node), bad)
+        run = fetch_feed(node, analyst(node), bad)
         assert run.error and run.new == 0
     with node.db.session() as session:
         rows = {a.url: a for a in session.query(Article)}
@@ -262,15 +262,15 @@ def test_feeds_are_read_once_each_entry_and_conditionally(node: Node, feed_serve
             "https://sahel.test/2": 0,
             "https://akhbar.test/1": 1,
         }
-        feeds = {f.url.rsplit("/", 1)[1]: f for f in service.list_feeds(session)}
+        feeds = {f.url.rsplit("/", 1)[1]: f for f in list_feeds(session)}
         assert (
             feeds["broken"].last_error and feeds["gone"].last_error and not feeds["rss"].last_error
         )
     # The same story arriving through another feed is not stored twice.
     _Feeds.bodies["/rss2"] = RSS.replace("sahel.test", "mirror.test").replace("sahel-", "m-")
     with node.db.transaction() as session:
-        mirror = service.add_feed(session, node, admin, f"{feed_server}/rss2", "Mirror")
-    assert service.fetch_feed(node, analyst(node), mirror.id).duplicates == 2
+        mirror = add_feed(session, node, admin, f"{feed_server}/rss2", "Mirror")
+    assert fetch_feed(node, analyst(node), mirror.id).duplicates == 2
 
 
 def test_feeds_reach_only_public_or_allowed_addresses(
@@ -287,28 +287,28 @@ def test_feeds_reach_only_public_or_allowed_addresses(
         ("http://127.0.0.5:5432/", "loopback"),
     ):
         with node.db.transaction() as session, pytest.raises(Invalid) as refused:
-            service.add_feed(session, node, admin, url)
+            add_feed(session, node, admin, url)
         assert kind in refused.value.problems[0].message
     with node.db.transaction() as session:
-        allowed = service.add_feed(session, node, admin, f"{feed_server}/rss", "Sahel Info")
+        allowed = add_feed(session, node, admin, f"{feed_server}/rss", "Sahel Info")
         # An allowed server redirecting to a loopback address outside the allowed /32.
-        bounce = service.add_feed(
+        bounce = add_feed(
             session, node, admin, f"{feed_server}/redirect/127.0.0.2:{port}/rss", "Bounce"
         )
-        named = service.add_feed(session, node, admin, f"http://localhost:{port}/rss", "Name")
-    run = service.fetch_feed(node, analyst(node), bounce.id)
+        named = add_feed(session, node, admin, f"http://localhost:{port}/rss", "Name")
+    run = fetch_feed(node, analyst(node), bounce.id)
     assert run.new == 0 and run.error and "127.0.0.2 is a loopback address" in run.error
     assert _Feeds.hits[-1][0].startswith("/redirect/")  # the second hop never happened
     # A name is checked where it resolves, at every fetch: every address it resolves
     # to must be allowed (localhost may also resolve to ::1).
     monkeypatch.setenv(ALLOW_ENV, "127.0.0.1/32,::1/128")
-    assert service.fetch_feed(node, analyst(node), named.id).new == 2
+    assert fetch_feed(node, analyst(node), named.id).new == 2
     monkeypatch.setenv(ALLOW_ENV, "")  # the operator withdraws the allowance
-    run = service.fetch_feed(node, analyst(node), allowed.id)
+    run = fetch_feed(node, analyst(node), allowed.id)
     assert run.error and "127.0.0.1 is a loopback address" in run.error
     with node.db.session() as session:
         assert session.query(Article).count() == 2
-        feeds = {f.name: f for f in service.list_feeds(session)}
+        feeds = {f.name: f for f in list_feeds(session)}
         assert "loopback" in str(feeds["Bounce"].last_error)
 
 

@@ -16,6 +16,7 @@ from hoggar.orgs.service import upsert_org
 from hoggar.stix.models import ObjectIndex, ObjectVersion
 from hoggar.store import queries
 from hoggar.store.check import Outcome
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.ingest import ingest_object
 from hoggar.store.projections import rebuild_projections
 
@@ -86,9 +87,9 @@ def test_ingest_revoked_object_is_hidden_and_final(node: Node) -> None:
     result = _ingest(node, later)
     assert result.outcome is Outcome.REJECTED and "revoked" in result.message
     with node.db.session() as session:
-        flt = queries.ObjectFilter(types=("incident",))
+        flt = ObjectFilter(types=("incident",))
         assert sid not in {o["id"] for o in queries.list_objects(session, _me(node), flt).items}
-        flt_all = queries.ObjectFilter(types=("incident",), include_revoked=True)
+        flt_all = ObjectFilter(types=("incident",), include_revoked=True)
         assert sid in {o["id"] for o in queries.list_objects(session, _me(node), flt_all).items}
 
 

@@ -32,7 +32,8 @@ from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 from conftest import ADMIN_PASSWORD, BACKENDS, LiveServer, create_pg_database, drop_pg_database
 from factories import incident, release_marking, shared
 from hoggar.audit.models import AuditEntry
-from hoggar.auth.service import create_peer_account, create_token, create_user
+from hoggar.auth.service import create_user
+from hoggar.auth.tokens import create_peer_account, create_token
 from hoggar.context import Node, Principal, Role
 from hoggar.federation.taxii import collection_id
 from hoggar.kernel.clock import parse_stix
@@ -405,7 +406,7 @@ def test_endpoint_missing_or_bad_credentials_answers_401_taxii_error(
 
 
 def test_revoked_token_answers_401_taxii_error(world: World) -> None:
-    from hoggar.auth.service import revoke_token
+    from hoggar.auth.tokens import revoke_token
 
     with world.node.db.transaction() as session:
         token, secret = create_token(session, world.node, "analyst", name="short", actor="t")

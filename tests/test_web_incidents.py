@@ -19,6 +19,7 @@ from hoggar.kernel.i18n import Msg, render
 from hoggar.kernel.ids import new_id
 from hoggar.records.identity import add_member
 from hoggar.store import queries
+from hoggar.store.filters import ObjectFilter
 from incident_kit import Seeded, seed_place_and_group
 
 VIEWER_PASSWORD = "viewer-password-2026"
@@ -309,7 +310,7 @@ def test_hiding_recipients_from_each_other_needs_their_keys(
         assert not queries.list_objects(
             session,
             Principal(org_id=shared_node.org_id, name="p"),
-            queries.ObjectFilter(text="Sans clé"),
+            ObjectFilter(text="Sans clé"),
         ).items
     sid = _create(
         web, seeded, name="Avec liste", release_to=[MALI_ID, keyless], disclose_recipients="1"

@@ -194,7 +194,7 @@ def settle() -> None:
     `gc.freeze()` moves what exists now out of the collector's sight.
     """
     from hoggar.geo.gazetteer import load_gazetteer
-    from hoggar.incidents.codebook import load_codebook
+    from hoggar.incidents.codebook_load import load_codebook
 
     load_gazetteer()
     load_codebook()

@@ -11,7 +11,7 @@ from shapely.errors import GEOSException
 from shapely.geometry import Point, mapping, shape
 
 from hoggar.geo.borders import haversine_km, load_borders
-from hoggar.incidents.codebook import load_codebook
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.kernel.errors import Invalid, Problem
 from hoggar.stix.types.incident import IncidentFacts
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from hoggar.audit import service as audit
 from hoggar.auth import service as auth
+from hoggar.auth.tokens import create_token, list_tokens, revoke_token
 from hoggar.cli.common import (
     DEFAULT_DATA_DIR,
     DataDir,
@@ -129,7 +130,7 @@ def token_create(
     Example: hoggar token create amina --name wallboard --scope read --expires-in-days 90
     """
     with opened(data_dir) as node, node.db.transaction() as session:
-        _, secret = auth.create_token(
+        _, secret = create_token(
             session,
             node,
             username,
@@ -147,7 +148,7 @@ def token_list(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """List tokens (never their secrets). Example: hoggar token list"""
     table = Table("id", "user", "name", "prefix", "expires", "last used", "revoked")
     with opened(data_dir) as node, node.db.session() as session:
-        for t, u in auth.list_tokens(session):
+        for t, u in list_tokens(session):
             table.add_row(
                 str(t.id),
                 u.username,
@@ -165,7 +166,7 @@ def token_list(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 def token_revoke(token_id: int, actor: Actor = "cli", data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """Revoke a token by id. Example: hoggar token revoke 3"""
     with opened(data_dir) as node, node.db.transaction() as session:
-        auth.revoke_token(session, node, token_id, actor=actor)
+        revoke_token(session, node, token_id, actor=actor)
     out.print(f"Revoked token {token_id}")
 
 

@@ -23,8 +23,8 @@ from hoggar.records.bundles import (
     parse_bundle,
 )
 from hoggar.sharing.markings import parse_tlp
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.projections import rebuild_projections
-from hoggar.store.queries import ObjectFilter
 
 projections = typer.Typer(
     help="Derived indexes of stored objects.\n\nExample: hoggar projections rebuild",

@@ -16,6 +16,7 @@ from hoggar.extraction.evaluation import FIELDS, evaluate, read_set
 from hoggar.extraction.extractor import default_extractor
 from hoggar.sources import service
 from hoggar.sources.articles import ArticleError, read_file, read_path
+from hoggar.sources.feeds import add_feed, fetch_feed, list_feeds
 from hoggar.sources.runner import fetch_due, reader
 
 sources_app = typer.Typer(
@@ -137,7 +138,7 @@ def feed_add_cmd(
     Example: hoggar sources feed-add https://example.org/rss --name "APS" --reliability B
     """
     with opened(data_dir) as node, node.db.transaction() as session:
-        feed = service.add_feed(
+        feed = add_feed(
             session, node, system_principal(node), url, name, reliability.upper(), lang, interval
         )
         out.print(f"feed {feed.id} added: {feed.name}")
@@ -152,7 +153,7 @@ def feeds_cmd(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     """
     with opened(data_dir) as node, node.db.session() as session:
         table = Table("id", "name", "url", "grade", "last read", "last error")
-        for f in service.list_feeds(session):
+        for f in list_feeds(session):
             table.add_row(
                 str(f.id),
                 f.name,
@@ -175,7 +176,7 @@ def fetch_cmd(
     Example: hoggar sources fetch --feed 1
     """
     with opened(data_dir) as node:
-        runs = [service.fetch_feed(node, reader(node), feed)] if feed else fetch_due(node)
+        runs = [fetch_feed(node, reader(node), feed)] if feed else fetch_due(node)
     table = Table("feed", "new", "already stored", "result")
     for run in runs:
         result = run.error or ("not modified" if run.not_modified else "ok")

@@ -24,7 +24,8 @@ from hoggar.kernel.errors import Invalid, NotFound, Problem
 from hoggar.kernel.signing import Signer
 from hoggar.orgs.service import upsert_org
 from hoggar.records.bundles import import_objects
-from hoggar.store.queries import ObjectFilter, list_objects
+from hoggar.store.filters import ObjectFilter
+from hoggar.store.queries import list_objects
 
 DEFAULT_ANALYST_PASSWORD = "analyst-demo-2026"
 DEFAULT_VIEWER_PASSWORD = "viewer-demo-2026"

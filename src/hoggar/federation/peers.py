@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
-from hoggar.auth.service import USERNAME_RE, create_peer_account
+from hoggar.auth.service import USERNAME_RE
+from hoggar.auth.tokens import create_peer_account
 from hoggar.context import Node
 from hoggar.federation.models import Peer
 from hoggar.kernel.clock import utcnow

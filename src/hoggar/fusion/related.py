@@ -23,7 +23,7 @@ from hoggar.context import Principal
 from hoggar.fusion.score import Facts
 from hoggar.fusion.service import nearby_incidents
 from hoggar.geo.borders import haversine_km
-from hoggar.incidents.codebook import load_codebook
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.stix.types.incident import IncidentFacts
 
 KIDNAPPINGS = {"kidnapping", "kidnapping_foreign_national"}

@@ -31,6 +31,7 @@ from hoggar.records.authoring import Sharing, create_object, update_object
 from hoggar.sharing.rule import visible_to
 from hoggar.stix.models import ObjectIndex, ObjectVersion
 from hoggar.store import queries
+from hoggar.store.filters import ObjectFilter
 
 FUSED_CONTEXT = "fused-event"  # grouping_context is an open vocabulary (STIX 2.1 §10.8)
 MAX_SCANNED = 5000
@@ -246,7 +247,7 @@ def summary(session: Session, principal: Principal, grouping: dict[str, Any]) ->
     reports = queries.list_objects(
         session,
         principal,
-        queries.ObjectFilter(ids=tuple(grouping.get("object_refs") or ())),
+        ObjectFilter(ids=tuple(grouping.get("object_refs") or ())),
         limit=100,
     ).items
     fields = ("sub_type", "start_time", "place_name", "killed", "wounded", "kidnapped")

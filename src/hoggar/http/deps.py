@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from hoggar.auth.models import User
-from hoggar.auth.service import SAFE_METHODS, authenticate_token, principal_of
+from hoggar.auth.service import principal_of
+from hoggar.auth.tokens import SAFE_METHODS, authenticate_token
 from hoggar.context import Node, Principal
 from hoggar.http.sessions import csrf_matches, has_session, session_user
 from hoggar.kernel.errors import PermissionDenied, Unauthenticated

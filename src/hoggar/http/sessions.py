@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from hoggar.auth import service as auth
+from hoggar.auth import logins
 from hoggar.auth.models import User
 from hoggar.context import Node
 
@@ -55,7 +55,7 @@ def sign_in(
     if keep_last_visit:
         with node.db.session() as session:
             previous = session.scalar(select(User.last_login_at).where(User.username == username))
-    user = auth.login(node, username, password, source=source)
+    user = logins.login(node, username, password, source=source)
     csrf = start_session(request, user)
     if previous is not None:
         request.session[LAST_VISIT] = previous.isoformat()
@@ -66,7 +66,7 @@ def sign_out(request: Request, node: Node, *, source: str) -> None:
     """End the session (audited when someone was signed in)."""
     user_id = request.session.get(USER_ID)
     if user_id is not None:
-        auth.logout(node, int(user_id), source=source)
+        logins.logout(node, int(user_id), source=source)
     request.session.clear()
 
 

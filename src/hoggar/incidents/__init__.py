@@ -3,7 +3,6 @@
 from hoggar.incidents.codebook import (
     LANGUAGES,
     Codebook,
-    CodebookError,
     EventType,
     Field,
     Grade,
@@ -13,10 +12,9 @@ from hoggar.incidents.codebook import (
     SubType,
     Text,
     Unit,
-    check_incident_extension,
-    load_codebook,
-    parse_codebook,
 )
+from hoggar.incidents.codebook_check import check_incident_extension
+from hoggar.incidents.codebook_load import CodebookError, load_codebook, parse_codebook
 
 __all__ = [
     "LANGUAGES",

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from hoggar.context import Principal
 from hoggar.kernel.clock import utcnow
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 
 
 @dataclass
@@ -39,7 +40,7 @@ PARTNER_CAP = 1000
 def dashboard(
     session: Session,
     principal: Principal,
-    flt: queries.ObjectFilter,
+    flt: ObjectFilter,
     *,
     own_org_id: str,
     since: datetime | None,
@@ -49,13 +50,13 @@ def dashboard(
     flt = replace(flt, fused_once=True)  # an event reported by several states counts once
     if since is None:
         since = utcnow() - timedelta(days=FIRST_VISIT_DAYS)
-    shared = queries.ObjectFilter(not_originator=own_org_id, added_after=since)
+    shared = ObjectFilter(not_originator=own_org_id, added_after=since)
     partners, more = queries.latest_by_originator(session, principal, shared, cap=PARTNER_CAP)
     return Dashboard(
-        by_type=queries.aggregate(session, principal, flt, "event_type"),
-        by_country=queries.aggregate(session, principal, flt, "country"),
+        by_type=aggregates.aggregate(session, principal, flt, "event_type"),
+        by_country=aggregates.aggregate(session, principal, flt, "country"),
         recent=queries.by_start(session, principal, flt, limit=12),
-        total=queries.count_objects(session, principal, flt),
+        total=aggregates.count_objects(session, principal, flt),
         partners=partners,
         partners_more=more,
         partners_since=since,

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from hoggar.incidents.codebook import Codebook, load_codebook
+from hoggar.incidents.codebook import Codebook
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.errors import Invalid, Problem
 from hoggar.kernel.i18n import Msg

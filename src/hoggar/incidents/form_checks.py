@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hoggar.incidents.codebook import Codebook, check_incident_extension, load_codebook
+from hoggar.incidents.codebook import Codebook
+from hoggar.incidents.codebook_check import check_incident_extension
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.incidents.form import (
     _COUNTRY_RE,
     COUNT_FIELDS,

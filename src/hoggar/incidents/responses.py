@@ -16,13 +16,11 @@ from hoggar.incidents.names import member_ids
 from hoggar.kernel.errors import NotFound
 from hoggar.kernel.i18n import N_, Msg
 from hoggar.kernel.jsonutil import load_object
-from hoggar.records.authoring import (
-    Sharing,
-    create_object,
-)
+from hoggar.records.authoring import Sharing, create_object
 from hoggar.sharing.rule import visible_to
 from hoggar.stix.models import ObjectLink, ObjectVersion
 from hoggar.store import queries
+from hoggar.store.filters import ObjectFilter
 
 
 @dataclass(frozen=True)
@@ -139,6 +137,6 @@ def readable_objects(
     out: list[dict[str, Any]] = []
     for start in range(0, len(ids), queries.MAX_PAGE):  # a page holds at most MAX_PAGE
         chunk = tuple(ids[start : start + queries.MAX_PAGE])
-        flt = queries.ObjectFilter(ids=chunk)
+        flt = ObjectFilter(ids=chunk)
         out += queries.list_objects(session, principal, flt, limit=len(chunk)).items
     return out

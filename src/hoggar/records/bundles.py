@@ -24,7 +24,8 @@ from hoggar.kernel.ids import is_id, new_id
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
 from hoggar.records.inbound import Channel, ingest_order, receiving
 from hoggar.store.check import IngestResult, checks
-from hoggar.store.queries import ObjectFilter, iter_export
+from hoggar.store.filters import ObjectFilter
+from hoggar.store.queries import iter_export
 
 
 def parse_bundle(

@@ -21,7 +21,8 @@ from urllib.parse import urlencode
 from sqlalchemy.orm import Session
 
 from hoggar.context import Principal
-from hoggar.store import queries
+from hoggar.store import aggregates
+from hoggar.store.filters import ObjectFilter
 
 THEMES: dict[str, tuple[str, ...]] = {
     "armed-group-violence": (
@@ -112,9 +113,9 @@ def _filter(
     sub_types: Sequence[str],
     countries: Sequence[str],
     also_readable_by: str | None = None,
-) -> queries.ObjectFilter:
+) -> ObjectFilter:
     lo, hi = period.bounds()
-    return queries.ObjectFilter(
+    return ObjectFilter(
         types=("incident",),
         sub_types=tuple(sub_types),
         countries=tuple(countries),
@@ -126,8 +127,8 @@ def _filter(
 
 
 def _centres(cells: set[tuple[int, int]]) -> list[tuple[float, float]]:
-    """Map points: the centre of each map cell (`queries.map_cell`) holding incidents."""
-    step = 1 / queries.CELLS_PER_DEGREE
+    """Map points: the centre of each map cell (`aggregates.map_cell`) holding incidents."""
+    step = 1 / aggregates.CELLS_PER_DEGREE
     return [((y + 0.5) * step - 90, (x + 0.5) * step - 180) for y, x in sorted(cells)]
 
 
@@ -137,7 +138,7 @@ def _add_seized(out: Figures, seized: str | None) -> None:
 
 
 def _figures(rows: Sequence[Any]) -> Figures:
-    """A theme's figures from its incident rows (`queries.incident_facts`)."""
+    """A theme's figures from its incident rows (`aggregates.incident_facts`)."""
     out = Figures()
     cells: set[tuple[int, int]] = set()
     for r in rows:
@@ -159,14 +160,14 @@ def _figures(rows: Sequence[Any]) -> Figures:
         if r.admin1:
             out.by_region[(r.country or "??", r.admin1)] += 1
         if r.lat is not None and r.lon is not None:
-            cells.add(queries.map_cell(r.lat, r.lon))
+            cells.add(aggregates.map_cell(r.lat, r.lon))
         _add_seized(out, r.seized)
     out.points = _centres(cells)
     return out
 
 
-def _grouped_figures(groups: queries.IncidentGroups, sub_types: Sequence[str]) -> Figures:
-    """The same figures from sums made by the database (`queries.incident_groups`)."""
+def _grouped_figures(groups: aggregates.IncidentGroups, sub_types: Sequence[str]) -> Figures:
+    """The same figures from sums made by the database (`aggregates.incident_groups`)."""
     subs = set(sub_types)
     out = Figures()
     for sub, country, month, sums in groups.sums:
@@ -214,9 +215,9 @@ def assess(
     chosen = list(themes or THEMES)
     every = sorted({s for t in chosen for s in THEMES[t]})
 
-    def grouped(p: Period) -> queries.IncidentGroups:
+    def grouped(p: Period) -> aggregates.IncidentGroups:
         flt = _filter(p, every, countries, also_readable_by)
-        return queries.incident_groups(session, principal, flt)
+        return aggregates.incident_groups(session, principal, flt)
 
     now = grouped(period) if current_rows is None else None
     before = grouped(period.previous())

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from hoggar.context import Node, Principal, Role
-from hoggar.incidents.codebook import load_codebook
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.kernel import i18n
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, Problem
@@ -29,7 +29,8 @@ from hoggar.orgs.service import org_names
 from hoggar.reports.assessment import THEMES, Assessment, Period, assess
 from hoggar.reports.charts import bars, map_svg
 from hoggar.stix.types.meetings import THEME_LABELS
-from hoggar.store import queries
+from hoggar.store import aggregates
+from hoggar.store.filters import ObjectFilter
 from hoggar.summits import service as summits
 
 KEY_INCIDENTS = 10
@@ -96,7 +97,7 @@ def build(
     reader = Principal(org_id=req.audience, name="situation-report", role=Role.VIEWER)
     period = Period(req.since, req.until)
     lo, hi = period.bounds()
-    flt = queries.ObjectFilter(
+    flt = ObjectFilter(
         types=("incident",),
         countries=req.countries,
         start_after=lo,
@@ -104,7 +105,7 @@ def build(
         fused_once=True,
         also_readable_by=requester.org_id,
     )
-    rows = queries.incident_facts(session, reader, flt)
+    rows = aggregates.incident_facts(session, reader, flt)
     totals: Counter[str] = Counter()
     countries: dict[str, Counter[str]] = {}
     annex = []

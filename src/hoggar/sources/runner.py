@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hoggar.context import Node, Principal, Role, system_principal
 from hoggar.kernel.loop import Periodic
-from hoggar.sources.service import FeedRun, due_feeds, fetch_feed
+from hoggar.sources.feeds import FeedRun, due_feeds, fetch_feed
 
 FEEDS_INTERVAL_ENV = "HOGGAR_FEEDS_INTERVAL"
 

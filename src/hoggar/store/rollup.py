@@ -33,7 +33,7 @@ from hoggar.sharing.rule import may_read
 from hoggar.stix.models import MonthlyCount, ObjectVersion, VersionRelease
 
 if TYPE_CHECKING:
-    from hoggar.store.queries import ObjectFilter
+    from hoggar.store.filters import ObjectFilter
 
 KEYS: dict[str, Any] = {
     "type": literal("incident"),
@@ -167,9 +167,9 @@ def _from_groups(
 def aggregate(
     session: Session, principal: Principal, flt: ObjectFilter, group_by: str
 ) -> list[dict[str, Any]] | None:
-    """The same figures as `queries.aggregate` from the monthly counts, or None when
+    """The same figures as `aggregates.aggregate` from the monthly counts, or None when
     they cannot answer (the caller then reads the incident rows)."""
-    from hoggar.store import queries
+    from hoggar.store.aggregates import row_aggregate
 
     if not answers(flt, group_by):
         return None
@@ -187,12 +187,12 @@ def aggregate(
 
     # The partial months at either end, from the incident rows.
     if lo is not None and flt.start_after is not None and flt.start_after < lo:
-        add(queries.row_aggregate(session, principal, replace(flt, start_before=lo), group_by), 1)
+        add(row_aggregate(session, principal, replace(flt, start_before=lo), group_by), 1)
     if hi is not None and flt.start_before is not None and hi < flt.start_before:
-        add(queries.row_aggregate(session, principal, replace(flt, start_after=hi), group_by), 1)
+        add(row_aggregate(session, principal, replace(flt, start_after=hi), group_by), 1)
     if flt.fused_once:  # the groups count every report; take the duplicates back out
         whole = replace(flt, start_after=lo, start_before=hi, fused_once=False)
-        add(queries.row_aggregate(session, principal, whole, group_by, only_duplicates=True), -1)
+        add(row_aggregate(session, principal, whole, group_by, only_duplicates=True), -1)
     out = [
         {"key": k, "count": v[0], "killed": v[1], "wounded": v[2], "kidnapped": v[3]}
         for k, v in totals.items()

@@ -36,6 +36,7 @@ from hoggar.stix.types.meetings import (
     extension,
 )
 from hoggar.store import queries
+from hoggar.store.filters import ObjectFilter
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,7 @@ def action_items(session: Session, principal: Principal, today: date) -> list[Ac
 
 def _every(session: Session, principal: Principal, stix_type: str) -> list[dict[str, Any]]:
     """Every current object of a type the reader may see, page after page."""
-    flt = queries.ObjectFilter(types=[stix_type])
+    flt = ObjectFilter(types=[stix_type])
     out: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from hoggar.auth.models import User
 from hoggar.context import Node, Principal
 from hoggar.http.sessions import csrf_token, session_language
-from hoggar.incidents.codebook import load_codebook
+from hoggar.incidents.codebook_load import load_codebook
 from hoggar.kernel import i18n
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.errors import HoggarError

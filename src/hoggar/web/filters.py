@@ -11,7 +11,7 @@ from starlette.datastructures import QueryParams
 
 from hoggar.incidents.form import parse_moment
 from hoggar.kernel.i18n import N_, Msg
-from hoggar.store.queries import ObjectFilter
+from hoggar.store.filters import ObjectFilter
 
 PERIODS = {"30d": 30, "90d": 90, "1y": 365, "5y": 5 * 365}
 

@@ -13,7 +13,8 @@ from hoggar.incidents.names import GROUP_TYPES, group_index, local_name, names_o
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import NotFound
 from hoggar.orgs.service import org_names
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.web.common import Viewer, render
 from hoggar.web.deps import Lang, NodeDep, SignedIn, page_router
 
@@ -27,10 +28,10 @@ def group_list(
     with node.db.session() as session:
         groups = visible_groups(session, viewer.principal)
         counts = {
-            g["id"]: queries.count_objects(
+            g["id"]: aggregates.count_objects(
                 session,
                 viewer.principal,
-                queries.ObjectFilter(types=("incident",), group=g["id"]),
+                ObjectFilter(types=("incident",), group=g["id"]),
             )
             for g in groups
         }
@@ -65,11 +66,11 @@ def group_detail(
         group = queries.get_object(session, viewer.principal, stix_id)
         if group.get("type") not in GROUP_TYPES:
             raise NotFound("No such group.")
-        flt = queries.ObjectFilter(types=("incident",), group=stix_id)
+        flt = ObjectFilter(types=("incident",), group=stix_id)
         incidents = queries.by_start(session, viewer.principal, flt, limit=100)
-        total = queries.count_objects(session, viewer.principal, flt)
-        by_type = queries.aggregate(session, viewer.principal, flt, "event_type")
-        by_country = queries.aggregate(session, viewer.principal, flt, "country")
+        total = aggregates.count_objects(session, viewer.principal, flt)
+        by_type = aggregates.aggregate(session, viewer.principal, flt, "event_type")
+        by_country = aggregates.aggregate(session, viewer.principal, flt, "country")
         related = _related(session, viewer, stix_id, lang)
         names = org_names(session)
     return render(
@@ -105,7 +106,7 @@ def _related(
         {
             o["id"]: local_name(o, lang)
             for o in queries.list_objects(
-                session, viewer.principal, queries.ObjectFilter(ids=other_ids), limit=200
+                session, viewer.principal, ObjectFilter(ids=other_ids), limit=200
             ).items
         }
         if other_ids

@@ -14,7 +14,8 @@ from hoggar.incidents.dashboard import dashboard as dashboard_figures
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError
 from hoggar.orgs.service import org_names
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.store.projections import display_name
 from hoggar.web.common import render
 from hoggar.web.deps import Lang, MaybeViewer, NodeDep, SignedIn, current_viewer, page_router
@@ -78,7 +79,7 @@ def object_list(
         "tlp": tlp,
         "event_type": event_type,
     }
-    flt = queries.ObjectFilter(
+    flt = ObjectFilter(
         types=(type,) if type else (),
         text=q or None,
         country=country or None,
@@ -93,7 +94,7 @@ def object_list(
             page = queries.list_objects(
                 session, viewer.principal, flt, limit=PAGE_SIZE, cursor=cursor or None
             )
-            total = queries.count_objects(session, viewer.principal, flt)
+            total = aggregates.count_objects(session, viewer.principal, flt)
         except HoggarError as exc:  # a cursor that is not ours: the list says so
             page, total, error = queries.Page([], None), 0, exc.message
     return render(

@@ -17,7 +17,7 @@ from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
 from hoggar.orgs.service import org_names
 from hoggar.sharing.markings import TLP
-from hoggar.sources import service as sources
+from hoggar.sources import review
 from hoggar.store import queries
 from hoggar.web.common import FORM_EXPIRED, Viewer, language_of, render
 from hoggar.web.deps import Lang, NodeDep, Posted, SignedIn, hidden_unless_allowed, page_router
@@ -32,7 +32,7 @@ def new_form(request: Request, node: NodeDep, viewer: SignedIn, lang: Lang) -> R
     if draft.isdigit():
         try:
             with hidden_unless_allowed(), node.db.session() as session:
-                inp = sources.form_of_draft(session, node, viewer.principal, int(draft), lang)
+                inp = review.form_of_draft(session, node, viewer.principal, int(draft), lang)
         except NotFound:  # the not-found page (deps.page_error)
             raise
         except HoggarError as exc:  # the draft was already accepted or rejected
@@ -54,7 +54,7 @@ async def create(
     def write() -> dict[str, Any]:
         with node.db.transaction() as session:
             if draft.isdigit():
-                return sources.accept_draft(session, node, viewer.principal, int(draft), inp)
+                return review.accept_draft(session, node, viewer.principal, int(draft), inp)
             return service.report_incident(session, node, viewer.principal, inp)
 
     try:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from hoggar.kernel import i18n
 from hoggar.orgs.service import org_names
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
 from hoggar.web.common import event_label, render
 from hoggar.web.deps import Lang, MaybeViewer, NodeDep, SignedIn, page_router
 from hoggar.web.filters import IncidentFilters
@@ -45,8 +45,8 @@ def map_data(request: Request, node: NodeDep, viewer: MaybeViewer, lang: Lang) -
     flt, _ = filters.to_filter()
     with node.db.session() as session:
         names = org_names(session)
-        points = queries.incident_points(session, viewer.principal, flt, limit=MAP_LIMIT)
-        total = queries.count_objects(session, viewer.principal, flt)
+        points = aggregates.incident_points(session, viewer.principal, flt, limit=MAP_LIMIT)
+        total = aggregates.count_objects(session, viewer.principal, flt)
     features = [
         {
             "type": "Feature",
@@ -81,7 +81,7 @@ def timeline(request: Request, node: NodeDep, viewer: SignedIn, lang: Lang) -> R
     i18n.set_language(lang)
     choices = filter_choices(node, viewer)
     with node.db.session() as session:
-        rows = queries.start_times(session, viewer.principal, flt)
+        rows = aggregates.start_times(session, viewer.principal, flt)
         recent = queries.by_start(session, viewer.principal, flt, limit=40)
     months = _months(rows)
     return render(

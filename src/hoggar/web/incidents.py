@@ -23,7 +23,8 @@ from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
 from hoggar.orgs.service import org_names
 from hoggar.records.authoring import Sharing
 from hoggar.sharing.markings import TLP
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 from hoggar.web.common import FORM_EXPIRED, Viewer, language_of, render
 from hoggar.web.deps import Lang, NodeDep, Posted, PostedForm, SignedIn, page_router
 from hoggar.web.filters import PERIODS, IncidentFilters
@@ -43,7 +44,7 @@ def incident_list(
     choices = filter_choices(node, viewer)
     with node.db.session() as session:
         try:
-            total = queries.count_objects(session, viewer.principal, flt)
+            total = aggregates.count_objects(session, viewer.principal, flt)
             items = queries.by_start(
                 session, viewer.principal, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
             )
@@ -163,8 +164,8 @@ def filter_choices(node: Node, viewer: Viewer) -> dict[str, Any]:
         groups = visible_groups(session, viewer.principal)
         countries = [
             g["key"]
-            for g in queries.aggregate(
-                session, viewer.principal, queries.ObjectFilter(types=("incident",)), "country"
+            for g in aggregates.aggregate(
+                session, viewer.principal, ObjectFilter(types=("incident",)), "country"
             )
             if g["key"]
         ]

@@ -14,7 +14,8 @@ from hoggar.context import Node
 from hoggar.geo.gazetteer import load_gazetteer
 from hoggar.kernel import i18n
 from hoggar.kernel.errors import HoggarError, NotFound
-from hoggar.sources import service
+from hoggar.sources import feeds as feed_service
+from hoggar.sources import review, service
 from hoggar.sources.articles import ArticleError, ArticleIn, parse_date
 from hoggar.web.common import FORM_EXPIRED, Viewer, env, error_text, render
 from hoggar.web.deps import NodeDep, Posted, SignedIn, hidden_unless_allowed, page_router
@@ -71,8 +72,8 @@ def _list_page(
 ) -> HTMLResponse:
     show = request.query_params.get("show", "pending")
     with node.db.session() as session:
-        articles = service.list_articles(session, node, viewer.principal, show)
-        feeds = service.list_feeds(session)
+        articles = review.list_articles(session, node, viewer.principal, show)
+        feeds = feed_service.list_feeds(session)
     return render(
         request,
         "sources.html",
@@ -82,7 +83,7 @@ def _list_page(
         feeds=feeds,
         show=show,
         error=error,
-        grades=service.GRADES,
+        grades=feed_service.GRADES,
     )
 
 
@@ -130,7 +131,7 @@ async def add_feed(request: Request, node: NodeDep, viewer: SignedIn, form: Post
 
     def write() -> None:
         with node.db.transaction() as session:
-            service.add_feed(
+            feed_service.add_feed(
                 session,
                 node,
                 viewer.principal,
@@ -153,7 +154,7 @@ async def fetch(
 ) -> Response:
     if not form.fresh or not viewer.principal.can_write:
         return _list_page(request, node, viewer, i18n.gettext(FORM_EXPIRED), 400)
-    run = await run_in_threadpool(service.fetch_feed, node, viewer.principal, feed_id)
+    run = await run_in_threadpool(feed_service.fetch_feed, node, viewer.principal, feed_id)
     if run.error:
         return _list_page(request, node, viewer, run.error, 502)
     return RedirectResponse(f"/sources?fetched={run.new}", status_code=303)
@@ -174,7 +175,7 @@ async def reject(
 
     def write() -> None:
         with hidden_unless_allowed(), node.db.transaction() as session:
-            service.reject_draft(
+            review.reject_draft(
                 session, node, viewer.principal, draft_id, str(form.data.get("reason", ""))
             )
 
@@ -196,7 +197,7 @@ def _article_page(
     status: int = 200,
 ) -> HTMLResponse:
     with hidden_unless_allowed(), node.db.session() as session:
-        view = service.view_article(session, node, viewer.principal, article_id)
+        view = review.view_article(session, node, viewer.principal, article_id)
     marks = [
         (n, name, span)
         for n, d in enumerate(view.drafts, 1)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from hoggar.api.schemas import LoginIn, OrgIn, TokenCreate, UserCreate, UserPatch
 from hoggar.audit import service as audit
 from hoggar.auth import service as auth
+from hoggar.auth import tokens
 from hoggar.auth.models import User
 from hoggar.context import Node, Principal
 from hoggar.http.deps import get_node, get_principal, get_read_session, require_admin
@@ -87,7 +88,7 @@ def update_user(username: str, body: UserPatch, admin: Admin, node: NodeDep) -> 
 
 @router.get("/tokens", summary="API tokens (yours; all for admins)")
 def list_tokens(principal: Auth, session: ReadDb) -> dict[str, Any]:
-    rows = auth.list_tokens(session, None if principal.is_admin else principal.name)
+    rows = tokens.list_tokens(session, None if principal.is_admin else principal.name)
     return {
         "tokens": [
             {
@@ -112,7 +113,7 @@ def create_token(body: TokenCreate, principal: Auth, node: NodeDep) -> dict[str,
         username = body.username or principal.name
         if username != principal.name and not principal.is_admin:
             raise PermissionDenied("Only admins create tokens for other users.")
-        token, secret = auth.create_token(
+        token, secret = tokens.create_token(
             session,
             node,
             username,
@@ -134,10 +135,10 @@ def create_token(body: TokenCreate, principal: Auth, node: NodeDep) -> dict[str,
 def revoke_token(token_id: int, principal: Auth, node: NodeDep) -> None:
     with node.db.transaction() as session:
         if not principal.is_admin:
-            mine = {t.id for t, _ in auth.list_tokens(session, principal.name)}
+            mine = {t.id for t, _ in tokens.list_tokens(session, principal.name)}
             if token_id not in mine:
                 raise PermissionDenied("You may revoke only your own tokens.")
-        auth.revoke_token(session, node, token_id, actor=principal.name)
+        tokens.revoke_token(session, node, token_id, actor=principal.name)
 
 
 def org_dict(org: Any) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from hoggar.http.deps import get_node, get_principal, get_read_session
 from hoggar.kernel.errors import Invalid, Problem
 from hoggar.records import authoring
 from hoggar.records.bundles import export_bundle_text, import_objects, parse_bundle
-from hoggar.store import queries
+from hoggar.store import aggregates, queries
+from hoggar.store.filters import ObjectFilter
 
 router = APIRouter(prefix="/api", tags=["objects"])
 STIX_JSON = "application/stix+json;version=2.1"
@@ -68,7 +69,7 @@ def object_filter(
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words to search for")] = None,
     include_revoked: bool = False,
-) -> queries.ObjectFilter:
+) -> ObjectFilter:
     if tlp is not None:
         from hoggar.sharing.markings import parse_tlp
 
@@ -76,7 +77,7 @@ def object_filter(
             tlp = parse_tlp(tlp).value
         except ValueError as exc:
             raise Invalid("Unknown TLP level.", [Problem("tlp", str(exc))]) from exc
-    return queries.ObjectFilter(
+    return ObjectFilter(
         types=tuple(type or ()),
         originator=originator,
         modified_after=_aware(modified_after, "modified_after"),
@@ -94,7 +95,7 @@ def object_filter(
     )
 
 
-Filter = Annotated[queries.ObjectFilter, Depends(object_filter)]
+Filter = Annotated[ObjectFilter, Depends(object_filter)]
 Auth = Annotated[Principal, Depends(get_principal)]
 ReadDb = Annotated[Session, Depends(get_read_session)]
 NodeDep = Annotated[Node, Depends(get_node)]
@@ -128,7 +129,7 @@ def search(
 
 @router.get("/stats/count", summary="Count objects you may read")
 def count(principal: Auth, session: ReadDb, flt: Filter) -> dict[str, int]:
-    return {"count": queries.count_objects(session, principal, flt)}
+    return {"count": aggregates.count_objects(session, principal, flt)}
 
 
 @router.get("/stats/aggregate", summary="Counts and casualties per group")
@@ -136,9 +137,9 @@ def aggregate(
     principal: Auth,
     session: ReadDb,
     flt: Filter,
-    group_by: Annotated[str, Query(description=", ".join(sorted(queries.GROUPABLE)))] = "type",
+    group_by: Annotated[str, Query(description=", ".join(sorted(aggregates.GROUPABLE)))] = "type",
 ) -> dict[str, Any]:
-    return {"group_by": group_by, "groups": queries.aggregate(session, principal, flt, group_by)}
+    return {"group_by": group_by, "groups": aggregates.aggregate(session, principal, flt, group_by)}
 
 
 @router.post("/objects", status_code=201, summary="Create an object as your organization")

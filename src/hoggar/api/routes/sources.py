@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from hoggar.context import Node, Principal
 from hoggar.http.deps import get_node, get_principal, get_read_session
 from hoggar.kernel.errors import PermissionDenied
-from hoggar.sources import service
+from hoggar.sources import feeds as feed_service
+from hoggar.sources import review, service
 from hoggar.sources.articles import MAX_TEXT, ArticleIn
 
 router = APIRouter(prefix="/api/sources", tags=["open sources"])
@@ -49,7 +50,7 @@ class RejectIn(BaseModel):
     reason: str = Field(default="", max_length=1000)
 
 
-def _article_view(view: service.ArticleView) -> dict[str, Any]:
+def _article_view(view: review.ArticleView) -> dict[str, Any]:
     a = view.article
     return {
         "id": a.id,
@@ -85,7 +86,7 @@ def list_articles(
     show: Annotated[str, Query(pattern="^(pending|all)$")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    rows = service.list_articles(session, node, principal, show, limit)
+    rows = review.list_articles(session, node, principal, show, limit)
     items = []
     for r in rows:
         item = asdict(r)
@@ -108,19 +109,19 @@ def add_article(body: ArticleCreate, principal: Auth, node: NodeDep) -> dict[str
     with node.db.transaction() as session:
         done = service.ingest_article(session, node, principal, article)
     with node.db.session() as session:
-        view = service.view_article(session, node, principal, done.article_id)
+        view = review.view_article(session, node, principal, done.article_id)
     return {"created": done.created, **_article_view(view)}
 
 
 @router.get("/articles/{article_id}", summary="An article with its drafts and their evidence")
 def get_article(article_id: int, principal: Auth, node: NodeDep, session: ReadDb) -> dict[str, Any]:
-    return _article_view(service.view_article(session, node, principal, article_id))
+    return _article_view(review.view_article(session, node, principal, article_id))
 
 
 @router.post("/drafts/{draft_id}/reject", summary="Reject a draft, with a reason")
 def reject(draft_id: int, body: RejectIn, principal: Auth, node: NodeDep) -> dict[str, Any]:
     with node.db.transaction() as session:
-        service.reject_draft(session, node, principal, draft_id, body.reason)
+        review.reject_draft(session, node, principal, draft_id, body.reason)
     return {"id": draft_id, "status": "rejected"}
 
 
@@ -133,7 +134,7 @@ def draft_form(
     lang: Annotated[str, Query(pattern="^(ar|fr|en)$")] = "en",
 ) -> dict[str, Any]:
     """What POST /incidents/new?draft= would show; accept through the web form."""
-    inp = service.form_of_draft(session, node, principal, draft_id, lang)
+    inp = review.form_of_draft(session, node, principal, draft_id, lang)
     form: dict[str, Any] = json.loads(json.dumps(asdict(inp)))
     return form
 
@@ -142,13 +143,13 @@ def draft_form(
 def feeds(principal: Auth, node: NodeDep, session: ReadDb) -> dict[str, Any]:
     if not principal.can_write or principal.org_id != node.org_id:
         raise PermissionDenied("Only analysts and administrators see feeds.")
-    return {"feeds": [service.feed_dict(f) for f in service.list_feeds(session)]}
+    return {"feeds": [feed_service.feed_dict(f) for f in feed_service.list_feeds(session)]}
 
 
 @router.post("/feeds", status_code=201, summary="Configure a feed (administrators)")
 def add_feed(body: FeedCreate, principal: Auth, node: NodeDep) -> dict[str, Any]:
     with node.db.transaction() as session:
-        feed = service.add_feed(
+        feed = feed_service.add_feed(
             session,
             node,
             principal,
@@ -158,14 +159,14 @@ def add_feed(body: FeedCreate, principal: Auth, node: NodeDep) -> dict[str, Any]
             body.lang,
             body.interval_s,
         )
-        return service.feed_dict(feed)
+        return feed_service.feed_dict(feed)
 
 
 @router.post("/feeds/{feed_id}/fetch", summary="Read a feed now")
 def fetch(feed_id: int, principal: Auth, node: NodeDep) -> dict[str, Any]:
     if not principal.can_write or principal.org_id != node.org_id:
         raise PermissionDenied("Only analysts and administrators read feeds.")
-    run = service.fetch_feed(node, principal, feed_id)
+    run = feed_service.fetch_feed(node, principal, feed_id)
     return {
         "feed_id": run.feed_id,
         "new": run.new,

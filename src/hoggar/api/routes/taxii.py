@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from hoggar import __version__
-from hoggar.auth.service import authenticate, authenticate_token, principal_of, refusal
+from hoggar.auth.logins import authenticate, refusal
+from hoggar.auth.service import principal_of
+from hoggar.auth.tokens import authenticate_token
 from hoggar.context import Node, Principal
 from hoggar.federation import taxii
 from hoggar.http.deps import get_node, get_read_session
