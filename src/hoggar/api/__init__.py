@@ -1,1 +1,1 @@
-"""The REST API under /api and the ASGI application that serves the node."""
+"""The REST API under /api and the TAXII 2.1 server under /taxii2/ (hoggar.app mounts them)."""

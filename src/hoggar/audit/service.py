@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hoggar.audit.models import AuditEntry, AuditHead
@@ -203,10 +203,6 @@ def verify(session: Session, public_key_b64: str) -> VerifyResult:
             f"entries after {count} were removed (the head says {head.seq})",
         )
     return VerifyResult(True, count)
-
-
-def count_entries(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
 
 
 def list_entries(

@@ -1,1 +1,2 @@
-"""Local accounts, roles, sessions and API tokens."""
+"""Local accounts and roles, passwords, signing in and out, and API tokens (the session
+cookie itself is hoggar.http.sessions)."""

@@ -21,8 +21,8 @@ _WORDS = words_data()
 _FILLER = word_set(_WORDS["count_filler"])
 _DETERMINERS = word_set(_WORDS["determiners"])
 _CONJUNCTIONS = word_set(_WORDS["conjunctions"])
-_CONJUNCTION_CLITICS = tuple(sorted(word_set(_WORDS["conjunction_clitics"])))
-_AND_WORDS = _CONJUNCTIONS | set(_CONJUNCTION_CLITICS)
+CONJUNCTION_CLITICS = tuple(sorted(word_set(_WORDS["conjunction_clitics"])))
+_AND_WORDS = _CONJUNCTIONS | set(CONJUNCTION_CLITICS)
 _CIVILIAN_PREFIXES = tuple(sorted(word_set(_WORDS["civilian_prefixes"])))
 
 
@@ -141,7 +141,7 @@ class CountReader:
                 # A cue that opens the next clause ("… وإصابة ثلاثة", "and wounding")
                 # belongs to the number after it: it counts one further away.
                 opens = (
-                    tokens[j].norm.startswith(_CONJUNCTION_CLITICS)
+                    tokens[j].norm.startswith(CONJUNCTION_CLITICS)
                     or tokens[j - 1].norm in _CONJUNCTIONS
                 )
                 return _Cue(j - number.last + 1 + int(opens), cue_at[j])

@@ -22,7 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from hoggar.extraction.extractor import Draft, Extractor, default_extractor
+from hoggar.extraction.drafts import Draft
+from hoggar.extraction.extractor import Extractor, default_extractor
 from hoggar.geo.borders import haversine_km
 from hoggar.geo.gazetteer import Gazetteer
 

@@ -18,33 +18,15 @@ from datetime import date
 
 from hoggar.extraction.drafting import draft, named
 from hoggar.extraction.drafts import (
-    COUNT_ROLES,
-    EXTRACTOR_VERSION,
-    Draft,
-    Evidence,
     Extraction,
-    Span,
 )
 from hoggar.extraction.events import segment
 from hoggar.extraction.language import detect_language
 from hoggar.extraction.lexicon import lexicon_data
 from hoggar.extraction.mentions import GroupName
 from hoggar.extraction.sentences import SentenceReader
-from hoggar.extraction.subtypes import event_type_of
 from hoggar.extraction.tokens import tokenize
 from hoggar.geo.gazetteer import Gazetteer, load_gazetteer
-
-__all__ = [
-    "COUNT_ROLES",
-    "EXTRACTOR_VERSION",
-    "Draft",
-    "Evidence",
-    "Extraction",
-    "Extractor",
-    "Span",
-    "default_extractor",
-    "event_type_of",
-]
 
 
 class Extractor:

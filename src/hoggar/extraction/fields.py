@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from hoggar.extraction.counts import CONJUNCTION_CLITICS
 from hoggar.extraction.drafts import COUNT_ROLES, Evidence, Span
 from hoggar.extraction.events import Event
 from hoggar.extraction.lexicon import Hit, word_set, words_data
@@ -20,7 +21,6 @@ from hoggar.geo.gazetteer import MEMBER_STATES, Place
 
 _WORDS = words_data()
 _LIST_JOINERS = word_set(_WORDS["list_joiners"])
-_CONJUNCTION_CLITICS = tuple(sorted(word_set(_WORDS["conjunction_clitics"])))
 _LOCATIVE = word_set(_WORDS["locative"])
 _LOCATIVE_CLITICS = word_set(_WORDS["locative_clitics"])
 
@@ -238,7 +238,7 @@ def coordinated(states: Sequence[Hit[StateRef]], tokens: Sequence[Token]) -> lis
                 and len(gap) <= 3
                 and (
                     gap
-                    or tokens[h.first].norm.startswith(_CONJUNCTION_CLITICS)
+                    or tokens[h.first].norm.startswith(CONJUNCTION_CLITICS)
                     or tokens[h.first - 1].text != ""
                 )
             )

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from hoggar.extraction.counts import Count, CountReader
-from hoggar.extraction.dates import DateMention, find_dates
+from hoggar.extraction.date_scan import DateMention
+from hoggar.extraction.dates import find_dates
 from hoggar.extraction.drafts import Span
 from hoggar.extraction.lexicon import Hit, Lexicon, by_key, by_language, trigger_data
 from hoggar.extraction.mentions import (

@@ -8,7 +8,6 @@ knows about HTTP.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -20,11 +19,10 @@ from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.errors import Invalid, Problem
 from hoggar.kernel.i18n import Msg
 from hoggar.sharing.markings import TLP
-from hoggar.stix.types.incident import IncidentFacts
+from hoggar.stix.types.incident import COUNTS, IncidentFacts
 
-COUNT_FIELDS = ("killed", "wounded", "kidnapped", "released", "civilians_killed")
+COUNT_FIELDS = COUNTS
 OPINIONS = ("strongly-agree", "agree", "neutral", "disagree", "strongly-disagree")
-_COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 _DATE_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 
 

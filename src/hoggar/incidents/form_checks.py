@@ -14,7 +14,6 @@ from hoggar.incidents.codebook import Codebook
 from hoggar.incidents.codebook_check import check_incident_extension
 from hoggar.incidents.codebook_load import load_codebook
 from hoggar.incidents.form import (
-    _COUNTRY_RE,
     COUNT_FIELDS,
     Checked,
     IncidentInput,
@@ -24,6 +23,8 @@ from hoggar.incidents.form import (
 from hoggar.kernel.clock import format_stix
 from hoggar.kernel.i18n import LANGUAGES, N_
 from hoggar.sharing.markings import TLP, parse_tlp
+
+_COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 
 def _count(out: Checked, key: str, raw: str) -> int | None:
@@ -185,9 +186,11 @@ def check_input(
 ) -> Checked:
     """Check every field; the extension is complete only when `ok`.
 
-    `place` is the location record `inp.location_ref` names, if the reader may see it;
-    `known_actors` the armed groups the reader may see; `members` the organizations of
-    the member directory (the possible recipients).
+    _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+
+        `place` is the location record `inp.location_ref` names, if the reader may see it;
+        `known_actors` the armed groups the reader may see; `members` the organizations of
+        the member directory (the possible recipients).
     """
     book = codebook or load_codebook()
     ext: dict[str, Any] = {"extension_type": "property-extension"}

@@ -30,7 +30,6 @@ from hoggar.records.authoring import (
     revoke_object,
     update_object,
 )
-from hoggar.sharing.markings import TLP
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 from hoggar.stix.models import ObjectLink, ObjectVersion
 from hoggar.stix.types.incident import extension
@@ -255,10 +254,3 @@ def _require_own(originator: str, node: Node, principal: Principal) -> None:
 
 def require_originator(principal: Principal, node: Node, view: IncidentView) -> None:
     _require_own(view.originator, node, principal)
-
-
-def tlp_of(value: str | None) -> TLP | None:
-    try:
-        return TLP(value) if value else None
-    except ValueError:
-        return None

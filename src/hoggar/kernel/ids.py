@@ -23,10 +23,6 @@ def derived_id(stix_type: str, *parts: str) -> str:
     return f"{stix_type}--{uuid.uuid5(HOGGAR_NAMESPACE, '|'.join(parts))}"
 
 
-def id_type(stix_id: str) -> str:
-    return stix_id.split("--", 1)[0]
-
-
 def is_id(value: object, stix_type: str | None = None) -> bool:
     if not isinstance(value, str):
         return False

@@ -110,8 +110,11 @@ def receive(
     checked: Sequence[Checked | IngestResult] | None = None,
 ) -> Received:
     """Store what may be stored of `objects`; audit each refusal (`checked`: `check`'s
-    results for the objects, already in `ingest_order`, when they ran beforehand)."""
-    ordered = [objects[i] for i in ingest_order(objects)]
+    result for each of `objects`, in the same order, when the checks ran beforehand)."""
+    order = ingest_order(objects)
+    ordered = [objects[i] for i in order]
+    if checked is not None:
+        checked = [checked[i] for i in order]
     results = ingest_batch(
         session,
         ordered,

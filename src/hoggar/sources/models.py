@@ -69,7 +69,7 @@ class Draft(Base):
         ForeignKey("source_articles.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(Text)  # JSON: hoggar.extraction.extractor.Draft
+    body: Mapped[str] = mapped_column(Text)  # JSON: hoggar.extraction.drafts.Draft
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     incident_id: Mapped[str | None] = mapped_column(String(300))
     decided_by: Mapped[str | None] = mapped_column(String(200))

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
 from hoggar.context import Node, Principal
-from hoggar.extraction.extractor import Draft as DraftBody
-from hoggar.extraction.extractor import Evidence as DraftEvidence
+from hoggar.extraction.drafts import Draft as DraftBody
+from hoggar.extraction.drafts import Evidence as DraftEvidence
 from hoggar.geo.gazetteer import Gazetteer, load_gazetteer
 from hoggar.incidents.codebook_load import load_codebook
 from hoggar.incidents.form import IncidentInput

@@ -2,7 +2,7 @@
 
 Authentication: HTTP Basic (username and password, or any username and an API token as
 the password) or `Authorization: Bearer <token>`. Errors are TAXII error messages
-(§3.6.1), rendered by hoggar.api.problems for every path under /taxii2/.
+(§3.6.1), rendered by hoggar.http.problems for every path under /taxii2/.
 """
 
 from __future__ import annotations

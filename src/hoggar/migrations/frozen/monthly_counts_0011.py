@@ -3,8 +3,9 @@
 NEVER CHANGE THIS MODULE: migrations 0011 (which creates `stix_monthly`) and 0014 (which
 drops the triggers while it backfills the index and creates them again) run it, and a
 migration must do what it did when it was written. A revision that changes the
-triggers carries its own SQL. Copied from `hoggar.stix.rollup` (see there for what the
-counts are); imports nothing from the live code.
+triggers carries its own SQL. Copied from `hoggar.stix.rollup` (today
+`hoggar.store.rollup`, which says what the counts are); imports nothing from the live
+code.
 """
 
 from __future__ import annotations

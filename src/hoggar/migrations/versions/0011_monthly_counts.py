@@ -4,7 +4,7 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-02 04:30:00
 
-`stix_monthly` (see hoggar.stix.rollup) answers counts and aggregates over long periods
+`stix_monthly` (today hoggar.store.rollup) answers counts and aggregates over long periods
 without reading every incident row. `stix_index.release_marking_id` copies the current
 version's release-set marking so that the triggers see who may read each row. An index
 on the links' relationship type finds duplicate-of links without reading every link.

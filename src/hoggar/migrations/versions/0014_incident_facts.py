@@ -8,7 +8,7 @@ Create Date: 2026-12-02 06:30:00
 The assessment and situation reports parsed every incident's body for these (about a
 second for a year at 100,000 incidents); they are now columns of `stix_index`, filled
 here from the current versions' bodies. An index holding every column the assessment
-reads (`hoggar.stix.queries.incident_groups`) lets the database sum a year of
+reads (then `hoggar.stix.queries.incident_groups`) lets the database sum a year of
 incidents without reading their rows (SQLite keeps the long search text and name in
 the row; 11 s for a year at a million before). PostgreSQL's copy leaves out the seized
 items (an index entry must stay under 2.7 kB).

@@ -4,7 +4,8 @@ A STIX incident carries the codebook's event type and sub-type, times with their
 precision, the place with its precision, actors, counts of people harmed, seized
 items, the source's grading and the original-language narrative under
 `extensions[INCIDENT_EXTENSION_ID]` (docs/data-model.md). Code that reads those facts
-takes them from `IncidentFacts.of(obj)`, not from the dictionaries.
+takes them from `IncidentFacts.of(obj)`; `IncidentFacts.raw` (or `extension`) is the
+extension as stored, for code that shows or compares it whole.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ EVENT_PRECISIONS = {"exact", "hour", "day", "week", "month", "year"}
 GEO_PRECISIONS = {"exact", "town", "district", "region", "country"}
 RELIABILITY = set("ABCDEF")
 COUNTS = ("killed", "wounded", "kidnapped", "released", "civilians_killed")
+# Free-text properties (the codebook checks sub-types against the event type).
+TEXTS = ("sub_type", "place_name", "admin1", "narrative", "narrative_lang")
 
 
 def extension(obj: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -125,11 +128,6 @@ class IncidentFacts:
             return None
         return self.latitude, self.longitude
 
-    def count(self, key: str) -> int | None:
-        """One of COUNTS by name."""
-        value = getattr(self, key) if key in COUNTS else None
-        return value if isinstance(value, int) else None
-
     def times(self) -> tuple[datetime, datetime] | None:
         """(start, end) as datetimes, the end no earlier than the start; None without a
         readable start time."""
@@ -148,6 +146,9 @@ def check_extension(ext: Mapping[str, Any], base: str, problems: list[Problem]) 
         problems.append(Problem(f"{base}/extension_type", "must be 'property-extension'"))
     if not isinstance(ext.get("event_type"), str) or not ext.get("event_type"):
         problems.append(Problem(f"{base}/event_type", "is required (a codebook event type)"))
+    for prop in TEXTS:
+        if prop in ext and not isinstance(ext[prop], str):
+            problems.append(Problem(f"{base}/{prop}", "must be a string"))
     for prop in ("start_time", "end_time"):
         if prop in ext:
             try:
@@ -169,7 +170,7 @@ def check_extension(ext: Mapping[str, Any], base: str, problems: list[Problem]) 
         isinstance(ext["country"], str) and re.fullmatch(r"[A-Z]{2}", ext["country"])
     ):
         problems.append(Problem(f"{base}/country", "must be an ISO 3166-1 alpha-2 code, e.g. 'ML'"))
-    for prop in ("killed", "wounded", "kidnapped", "released", "civilians_killed"):
+    for prop in COUNTS:
         if prop in ext:
             check_int(problems, f"{base}/{prop}", ext[prop], 0, 1_000_000)
     if "source_reliability" in ext and ext["source_reliability"] not in RELIABILITY:
