@@ -316,3 +316,35 @@ def test_hiding_recipients_from_each_other_needs_their_keys(
         web, seeded, name="Avec liste", release_to=[MALI_ID, keyless], disclose_recipients="1"
     )
     assert "The recipients see this list." in html.unescape(web.get(f"/incidents/{sid}").text)
+
+
+def test_an_incident_without_coordinates_has_a_page(web: httpx.Client, shared_node: Node) -> None:
+    """docs/api.md's own example has no coordinates, nor do many partners' records."""
+    from hoggar.context import system_principal
+    from hoggar.records.authoring import Sharing, create_object
+    from hoggar.sharing.markings import TLP
+    from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
+
+    draft = {
+        "type": "incident",
+        "name": "Attack on a patrol, place not given",
+        "extensions": {
+            INCIDENT_EXTENSION_ID: {
+                "extension_type": "property-extension",
+                "event_type": "battles",
+                "sub_type": "armed_clash",
+                "start_time": "2025-03-01T10:00:00.000Z",
+            }
+        },
+    }
+    with shared_node.db.transaction() as session:
+        obj = create_object(
+            session,
+            shared_node,
+            system_principal(shared_node),
+            draft,
+            Sharing(TLP.GREEN, frozenset()),
+        )
+    page = web.get(f"/incidents/{obj['id']}")
+    assert page.status_code == 200, page.text[:500]
+    assert "Attack on a patrol, place not given" in page.text

@@ -34,6 +34,7 @@ from hoggar.sharing.markings import (
     sealed_release_marking,
 )
 from hoggar.stix.models import ObjectVersion
+from hoggar.stix.validation import validate_object
 from hoggar.store.check import IngestResult, ReleaseResolver
 from hoggar.store.ingest import ingest_object
 from hoggar.store.queries import get_version_row
@@ -219,7 +220,7 @@ def create_object(
     obj.update({k: v for k, v in draft.items() if k not in obj})
     obj["object_marking_refs"] = _markings(session, node, sharing, [], resolver)
     result = _check(
-        ingest_object(session, node.signer.sign(obj), node_org_id=node.org_id, resolver=resolver)
+        ingest_object(session, _signed(node, obj), node_org_id=node.org_id, resolver=resolver)
     )
     if result.outcome.value != "created":
         raise Conflict(
@@ -235,6 +236,16 @@ def create_object(
         detail=_sharing_detail(sharing),
     )
     return load_object(_current_body(session, principal, stix_id))
+
+
+def _signed(node: Node, obj: dict[str, Any]) -> dict[str, Any]:
+    """The object signed by this node, once validation found nothing wrong with it (a
+    value the canonical form cannot carry — NaN, a lone surrogate — would otherwise fail
+    in the signature, not with its reason)."""
+    problems = validate_object(obj)
+    if problems:
+        raise Invalid("The object has problems; see each.", problems)
+    return node.signer.sign(obj)
 
 
 def _current_body(session: Session, principal: Principal, stix_id: str) -> str:
@@ -281,9 +292,7 @@ def _new_version(
     if sharing is not None:
         obj["object_marking_refs"] = _markings(session, node, sharing, old_marks, resolver)
     shared_changed = obj.get("object_marking_refs") != old_marks
-    _check(
-        ingest_object(session, node.signer.sign(obj), node_org_id=node.org_id, resolver=resolver)
-    )
+    _check(ingest_object(session, _signed(node, obj), node_org_id=node.org_id, resolver=resolver))
     return obj, shared_changed
 
 

@@ -6,6 +6,7 @@ tests. Each problem names where it is (a JSON pointer) and what is wrong.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -116,8 +117,11 @@ def validate_object(obj: Any, text: str | None = None) -> list[Problem]:
     for prop in REQUIRED.get(stix_type, ()):
         if prop not in obj or obj[prop] in (None, "", []):
             problems.append(Problem(f"/{prop}", f"is required for {stix_type}"))
-    if text is None or _SUSPECT.search(text):
+    if text is None or _SUSPECT.search(text) or _may_be_deep(text):
         _check_text(obj, "", problems)
+    for prop in STRING_PROPERTIES & obj.keys():
+        if not isinstance(obj[prop], str):
+            problems.append(Problem(f"/{prop}", "must be a string"))
     _check_common(obj, problems)
     _check_type_specific(obj, stix_type, problems)
     return problems
@@ -150,30 +154,77 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Invisible characters that make two names look alike (ZWNJ and ZWJ stay: Arabic-script
 # orthography uses them).
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")
-_SUSPECT = re.compile(f"{_BIDI_CONTROLS.pattern}|{_INVISIBLE.pattern}")
+# Control characters (C0 but tab, line feed and carriage return; DEL; C1): no record
+# needs them, PostgreSQL refuses NUL, and terminals act on them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A lone surrogate is not Unicode: it cannot be written as UTF-8, stored or sent.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What in an object's JSON text makes its values worth walking: the characters above
+# (control characters appear escaped), long digit runs (integers past 2^53) and deep
+# nesting is counted separately.
+_SUSPECT = re.compile(
+    f"{_BIDI_CONTROLS.pattern}|{_INVISIBLE.pattern}|{_SURROGATE.pattern}|[\x7f-\x9f]"
+    r"|\\u00[01]|\\u007f|\\[bf]|\d{16}"
+)
 _NAME_PROPERTIES = frozenset({"name", "aliases", "value", "place_name"})
+# The deepest nesting of objects and lists in one object (the root is level 1): far more
+# than any STIX object needs, and below what every reader and encoder accepts.
+MAX_DEPTH = 32
+# Integers JSON carries exactly (I-JSON, RFC 7493; RFC 8785 canonical form).
+MAX_INT = 2**53 - 1
+# Properties that STIX defines as strings.
+STRING_PROPERTIES = frozenset(
+    {"name", "description", "content", "abstract", "explanation", "context", "lang"}
+)
 
 
-def _check_text(value: Any, where: str, problems: list[Problem], *, name: bool = False) -> None:
-    """Every string in the object, however deep: no bidi controls; in names, nothing
-    invisible. Says where (a JSON pointer) and which character."""
+def _may_be_deep(text: str) -> bool:
+    return text.count("{") + text.count("[") > MAX_DEPTH
+
+
+_TEXT_CHECKS = (
+    (_BIDI_CONTROLS, "a bidirectional control character"),
+    (_CONTROL, "a control character"),
+    (_SURROGATE, "a lone surrogate, which is not Unicode"),
+)
+_NAME_CHECKS = (*_TEXT_CHECKS, (_INVISIBLE, "an invisible character"))
+
+
+def _check_string(value: str, where: str, problems: list[Problem], name: bool) -> None:
+    for pattern, what in _NAME_CHECKS if name else _TEXT_CHECKS:
+        found = pattern.search(value)
+        if found:
+            code = f"U+{ord(found.group()):04X}"
+            problems.append(Problem(where, f"contains {what} ({code}) at {found.start()}"))
+
+
+def _check_text(
+    value: Any, where: str, problems: list[Problem], *, name: bool = False, depth: int = 1
+) -> None:
+    """Every value in the object, however deep: strings without bidi controls, control
+    characters or lone surrogates (in names, nothing invisible either); finite numbers,
+    integers JSON carries exactly; no deeper than MAX_DEPTH. Says where (a JSON pointer)
+    and what is wrong."""
     if isinstance(value, str):
-        for pattern, what in ((_BIDI_CONTROLS, "a bidirectional control character"),) + (
-            ((_INVISIBLE, "an invisible character"),) if name else ()
-        ):
-            found = pattern.search(value)
-            if found:
-                problems.append(
-                    Problem(
-                        where, f"contains {what} (U+{ord(found.group()):04X}) at {found.start()}"
-                    )
-                )
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_text(item, f"{where}/{key}", problems, name=name or key in _NAME_PROPERTIES)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_text(item, f"{where}/{i}", problems, name=name)
+        _check_string(value, where, problems, name)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if abs(value) > MAX_INT:
+            problems.append(Problem(where, "is too large for JSON to carry exactly (2^53 - 1)"))
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            problems.append(Problem(where, "must be a finite number"))
+    elif isinstance(value, Mapping | list):
+        if depth > MAX_DEPTH:
+            problems.append(Problem(where or "/", f"is nested deeper than {MAX_DEPTH} levels"))
+            return
+        items = value.items() if isinstance(value, Mapping) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str):
+                _check_string(key, f"{where}/{key}", problems, False)
+            inner = name or (isinstance(value, Mapping) and key in _NAME_PROPERTIES)
+            _check_text(item, f"{where}/{key}", problems, name=inner, depth=depth + 1)
 
 
 def _check_common(obj: Mapping[str, Any], problems: list[Problem]) -> None:

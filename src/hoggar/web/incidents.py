@@ -23,6 +23,7 @@ from hoggar.kernel.errors import HoggarError, NotFound, PermissionDenied
 from hoggar.orgs.service import org_names
 from hoggar.records.authoring import Sharing
 from hoggar.sharing.markings import TLP
+from hoggar.stix.types.incident import IncidentFacts
 from hoggar.store import aggregates, queries
 from hoggar.store.filters import ObjectFilter
 from hoggar.web.common import FORM_EXPIRED, Viewer, language_of, render
@@ -203,7 +204,7 @@ def _detail_page(
         status=status,
         view=view,
         obj=view.incident,
-        ext=service.extension_of(view.incident),
+        ext=IncidentFacts.of(view.incident),
         names=names,
         members=members,
         errors=errors or {},
