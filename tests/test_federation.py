@@ -283,3 +283,59 @@ def test_offline_bundle_damaged_or_misaddressed_is_refused_and_nothing_applied(
             )
             == 1
         )
+
+
+def test_a_refused_object_is_asked_for_again_once_its_reason_is_gone(
+    members: dict[str, Member],
+) -> None:
+    """Issue 19, item 1: Mali holds a stale key for Niger, so Niger's record relayed by
+    the joint staff is refused; the sync says so, and once Mali has Niger's right card
+    the next sync fetches the record again (the cursor had moved past it)."""
+    from hoggar.federation.models import RefusedObject
+    from hoggar.federation.peers import refused_count, reset_cursor
+    from hoggar.records.identity import add_member
+
+    ml, ne, js = members["ML"], members["NE"], members["JS"]
+    stale = Signer(Ed25519PrivateKey.generate()).public_b64
+    with ml.node.db.transaction() as session:
+        add_member(
+            session, ml.node, identity_id=ne.org, name="Niger", country="NE", public_key=stale
+        )
+    record = ne.create("Niger to the joint staff and Mali", [js.org, ml.org])
+    link(js, ne)
+    link(ml, js)
+    assert sync.sync_peer(js.node, "ne").ok
+    first = sync.sync_peer(ml.node, "js")
+    assert not first.ok and first.rejected >= 1
+    assert "asked for again" in first.errors[-1]
+    assert record not in _ids(ml)
+    with ml.node.db.session() as session:
+        peer = get_peer(session, "js")
+        assert refused_count(session, peer) >= 1
+        assert peer.last_error and "refused" in peer.last_error
+        assert record in set(session.scalars(select(RefusedObject.stix_id)))
+    again = sync.sync_peer(ml.node, "js")  # the reason stands: still refused, still failing
+    assert not again.ok and record not in _ids(ml)
+    with ml.node.db.transaction() as session:
+        add_member(
+            session,
+            ml.node,
+            identity_id=ne.org,
+            name="Niger",
+            country="NE",
+            public_key=ne.node.signer.public_b64,
+        )
+    fixed = sync.sync_peer(ml.node, "js")
+    assert fixed.ok, fixed.errors
+    assert record in _ids(ml)
+    with ml.node.db.session() as session:
+        peer = get_peer(session, "js")
+        assert refused_count(session, peer) == 0 and peer.last_error is None
+    # reset-cursor: a pull from the start stores nothing twice
+    rows = _version_rows(ml)
+    with ml.node.db.transaction() as session:
+        reset_cursor(session, ml.node, "js", actor="test")
+        assert get_peer(session, "js").pull_cursor is None
+    replay = sync.sync_peer(ml.node, "js")
+    assert replay.ok and replay.received == 0 and replay.duplicates > 0
+    assert _version_rows(ml) == rows

@@ -3,7 +3,13 @@
 from hoggar.alerts.models import Alert, Delivery, WatchRule
 from hoggar.audit.models import AuditEntry, AuditHead
 from hoggar.auth.models import ApiToken, LoginThrottle, User
-from hoggar.federation.models import BundleCursor, Peer, ReceivedBundle, TaxiiStatus
+from hoggar.federation.models import (
+    BundleCursor,
+    Peer,
+    ReceivedBundle,
+    RefusedObject,
+    TaxiiStatus,
+)
 from hoggar.fusion.models import FusionDecision
 from hoggar.kernel.added_clock import ClockRow
 from hoggar.orgs.models import NodeSetting, Organization
@@ -30,6 +36,7 @@ __all__ = [
     "Organization",
     "Peer",
     "ReceivedBundle",
+    "RefusedObject",
     "TaxiiStatus",
     "User",
     "VersionRelease",

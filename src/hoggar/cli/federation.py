@@ -13,6 +13,8 @@ from rich.table import Table
 from hoggar.cli.common import DEFAULT_DATA_DIR, DataDir, console, fail, handle_errors, opened, out
 from hoggar.context import Node
 from hoggar.federation import offline, peers, sync
+from hoggar.federation.taxii import format_added
+from hoggar.kernel.clock import parse_stix
 from hoggar.orgs.service import list_orgs
 
 peer_app = typer.Typer(
@@ -88,6 +90,29 @@ def peer_set(
     out.print(f"Peer {name} updated.")
 
 
+@peer_app.command("reset-cursor")
+@handle_errors
+def peer_reset_cursor(
+    name: str,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="A date_added to resume after (default: the beginning)"),
+    ] = None,
+    actor: Actor = "cli",
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Pull again from the start (or after --to): what is held comes back as duplicates,
+    what was refused is asked for again. Example: hoggar peer reset-cursor mali"""
+    if to is not None:
+        try:
+            to = format_added(parse_stix(to))
+        except ValueError as exc:
+            raise typer.BadParameter(f"--to: {exc}") from exc
+    with opened(data_dir) as node, node.db.transaction() as session:
+        peers.reset_cursor(session, node, name, to=to, actor=actor)
+    out.print(f"Peer {name}: the next sync pulls {'after ' + to if to else 'from the start'}.")
+
+
 @peer_app.command("list")
 @handle_errors
 def peer_list(
@@ -96,7 +121,10 @@ def peer_list(
 ) -> None:
     """Peers and their sync status: last success, lag, last error. Example: hoggar peer list"""
     with opened(data_dir) as node, node.db.session() as session:
-        rows = [peers.peer_status(p) for p in peers.list_peers(session)]
+        rows = [
+            {**peers.peer_status(p), "refused_waiting": peers.refused_count(session, p)}
+            for p in peers.list_peers(session)
+        ]
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -109,6 +137,7 @@ def peer_list(
         "received",
         "sent",
         "rejected",
+        "to retry",
         "last error",
     )
     for r in rows:
@@ -122,6 +151,7 @@ def peer_list(
             str(r["objects_received"]),
             str(r["objects_sent"]),
             str(r["objects_rejected"]),
+            str(r["refused_waiting"]),
             r["last_error"] or "",
         )
     out.print(table)

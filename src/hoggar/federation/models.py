@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hoggar.kernel.db import Base, UTCDateTime
@@ -35,6 +35,23 @@ class Peer(Base):
     bytes_received: Mapped[int] = mapped_column(Integer, default=0)
     bytes_sent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RefusedObject(Base):
+    """An object a pull from a peer refused, to ask for again at the next sync: the
+    reason may change (a member's card or a new key arrives). Deleted once stored."""
+
+    __tablename__ = "sync_refused"
+    __table_args__ = (UniqueConstraint("peer_id", "stix_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("peers.id", ondelete="CASCADE"), index=True)
+    stix_id: Mapped[str] = mapped_column(String(300))
+    version: Mapped[str] = mapped_column(String(40))  # modified (or created), as sent
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class TaxiiStatus(Base):

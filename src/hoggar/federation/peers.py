@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hoggar.audit.service import Action, record
 from hoggar.auth.service import USERNAME_RE
 from hoggar.auth.tokens import create_peer_account
 from hoggar.context import Node
-from hoggar.federation.models import Peer
+from hoggar.federation.models import Peer, RefusedObject
 from hoggar.kernel.clock import utcnow
 from hoggar.kernel.errors import Invalid, NotFound, Problem
 from hoggar.kernel.secrets import PREFIX, seal_secret
@@ -134,6 +134,35 @@ def set_peer(
         detail={"url": peer.url or "", "push": peer.push_enabled, "pull": peer.pull_enabled},
     )
     return peer
+
+
+def reset_cursor(
+    session: Session, node: Node, name: str, *, to: str | None = None, actor: str = "cli"
+) -> Peer:
+    """Pull again from the start (or from `to`, a date_added): what is already held
+    comes back as duplicates and is stored once; what was refused is asked for again."""
+    peer = get_peer(session, name)
+    before, peer.pull_cursor = peer.pull_cursor, to
+    record(
+        session,
+        node.signer,
+        actor=actor,
+        org_id=node.org_id,
+        action=Action.PEER_CHANGE,
+        target=f"peer:{name}",
+        detail={"pull_cursor": to or "", "was": before or ""},
+    )
+    return peer
+
+
+def refused_count(session: Session, peer: Peer) -> int:
+    """How many objects pulled from this peer were refused and wait to be asked again."""
+    return int(
+        session.scalar(
+            select(func.count()).select_from(RefusedObject).where(RefusedObject.peer_id == peer.id)
+        )
+        or 0
+    )
 
 
 def get_peer(session: Session, name: str) -> Peer:

@@ -3,7 +3,10 @@
 Pull: GET the peer's collection with `added_after` = our cursor, all versions, page by
 page; each page is verified (originator signatures), stored and the cursor advanced in
 one transaction, so an interruption at any point resumes where the last committed page
-ended, and a page seen twice stores nothing twice. Push: POST, as gzip, the versions
+ended, and a page seen twice stores nothing twice. An object refused on the way (its
+originator's card missing, altered in transit) is remembered (`sync_refused`) and
+asked for again by id at the next sync, since the reason may have changed; a sync that
+refused anything reports a failure. Push: POST, as gzip, the versions
 this node holds that the peer's organization may receive and has not sent us.
 """
 
@@ -21,17 +24,19 @@ from sqlalchemy.orm import Session
 from hoggar import __version__
 from hoggar.audit.service import Action, record
 from hoggar.context import Node, Principal, Role
-from hoggar.federation.models import Peer
+from hoggar.federation.models import Peer, RefusedObject
 from hoggar.federation.peers import get_peer, list_peers
 from hoggar.federation.taxii import TAXII_MEDIA, format_added
 from hoggar.kernel.clock import parse_stix, utcnow
 from hoggar.kernel.errors import PeerFailure
+from hoggar.kernel.ids import is_id
 from hoggar.kernel.secrets import open_secret
-from hoggar.records.inbound import Channel, receiving
+from hoggar.records.inbound import Channel, Received, receiving
 from hoggar.sharing.rule import current_visible_to
 from hoggar.stix.models import ObjectVersion
 
 PAGE = 500
+RETRY = 200  # refused objects asked for again per sync, the longest waiting first
 
 
 @dataclass
@@ -103,7 +108,9 @@ def pull(
     transport: httpx.BaseTransport | None = None,
     on_page: Callable[[int], None] | None = None,
 ) -> SyncReport:
-    """Fetch everything new from the peer; each page committed with the advanced cursor."""
+    """Fetch everything new from the peer, each page committed with the advanced cursor;
+    then ask again for what earlier pulls refused."""
+    started = utcnow()
     with node.db.session() as session:
         peer = get_peer(session, peer_name)
     report = SyncReport(peer_name)
@@ -126,7 +133,89 @@ def pull(
             if not envelope.get("more") or not envelope.get("next"):
                 break
             params = {"match[version]": "all", "limit": page_size, "next": envelope["next"]}
+        _ask_again(node, peer_name, client, base, started, report)
+    if report.rejected:
+        report.errors.append(
+            f"{report.rejected} object(s) refused; they will be asked for again at the next "
+            "sync (the reasons are in the audit log: `hoggar audit list --action "
+            "object.rejected`)"
+        )
     return report
+
+
+def _ask_again(
+    node: Node,
+    peer_name: str,
+    client: httpx.Client,
+    base: str,
+    started: Any,
+    report: SyncReport,
+) -> None:
+    """Fetch again, by id and version, what earlier pulls refused (not this one's)."""
+    with node.db.session() as session:
+        peer = get_peer(session, peer_name)
+        waiting = [
+            (r.id, r.stix_id, r.version)
+            for r in session.scalars(
+                select(RefusedObject)
+                .where(RefusedObject.peer_id == peer.id, RefusedObject.last_at < started)
+                .order_by(RefusedObject.last_at, RefusedObject.id)
+                .limit(RETRY)
+            )
+        ]
+    for row_id, stix_id, version in waiting:
+        params = {"match[version]": version} if version else {}
+        response = client.get(base + f"objects/{stix_id}/", params=params)
+        if response.status_code == 404:  # no longer served to us (narrowed, deleted)
+            with node.db.transaction() as session:
+                gone = session.get(RefusedObject, row_id)
+                if gone is not None:
+                    session.delete(gone)
+            continue
+        _checked(response)
+        report.bytes_received += _wire_bytes(response)
+        objects = response.json().get("objects") or []
+        _store_page(node, peer_name, objects, None, report, _wire_bytes(response))
+
+
+def _remember_refusals(session: Session, peer: Peer, got: Received) -> None:
+    """Keep each refused object to ask for again; forget those now stored."""
+    pairs = [
+        (obj, result)
+        for obj, result in zip(got.objects, got.results, strict=True)
+        if isinstance(obj, dict) and is_id(result.stix_id)
+    ]
+    ids = sorted({result.stix_id for _, result in pairs})
+    known = {
+        (r.stix_id, r.version): r
+        for start in range(0, len(ids), 500)
+        for r in session.scalars(
+            select(RefusedObject).where(
+                RefusedObject.peer_id == peer.id,
+                RefusedObject.stix_id.in_(ids[start : start + 500]),
+            )
+        )
+    }
+    now = utcnow()
+    for obj, result in pairs:
+        version = str(obj.get("modified") or obj.get("created") or "")[:40]
+        row = known.get((result.stix_id, version))
+        if result.ok:
+            if row is not None:
+                session.delete(row)
+        elif row is not None:
+            row.attempts, row.reason, row.last_at = row.attempts + 1, result.message[:1000], now
+        else:
+            known[(result.stix_id, version)] = RefusedObject(
+                peer_id=peer.id,
+                stix_id=result.stix_id,
+                version=version,
+                reason=result.message[:1000],
+                attempts=1,
+                first_at=now,
+                last_at=now,
+            )
+            session.add(known[(result.stix_id, version)])
 
 
 def _store_page(
@@ -141,6 +230,7 @@ def _store_page(
     with receiving(node) as inbox:
         peer = get_peer(inbox.session, peer_name)
         got = inbox.receive(objects, Channel.federation(via, via, via))
+        _remember_refusals(inbox.session, peer, got)
         received, duplicates, rejected = got.created, got.duplicates, got.rejected
         if last_added and (peer.pull_cursor is None or last_added > peer.pull_cursor):
             peer.pull_cursor = last_added
@@ -193,6 +283,8 @@ def push(
                 p.push_cursor = format_added(rows[-1].added_at)
                 p.objects_sent += int(status.get("success_count", 0))
                 p.bytes_sent += len(body)
+    if report.rejected:
+        report.errors.append(f"the peer refused {report.rejected} object(s); see its audit log")
     return report
 
 
@@ -240,6 +332,7 @@ def sync_peer(
             pushed = push(node, peer_name, page_size=page_size, transport=transport)
             report.sent, report.bytes_sent = pushed.sent, pushed.bytes_sent
             report.rejected += pushed.rejected
+            report.errors += pushed.errors
     except (PeerFailure, httpx.HTTPError, ValueError) as exc:
         report.errors.append(str(exc) or type(exc).__name__)
     with node.db.transaction() as session:
