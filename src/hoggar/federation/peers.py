@@ -87,14 +87,12 @@ def add_peer(
         session, node, username=f"peer-{name}", org_id=org.identity_id, actor=actor
     )
     session.flush()
-    record(
+    _changed(
         session,
-        node.signer,
-        actor=actor,
-        org_id=node.org_id,
-        action=Action.PEER_CHANGE,
-        target=f"peer:{name}",
-        detail={"org": org.identity_id, "url": peer.url or "", "push": push, "pull": pull},
+        node,
+        name,
+        actor,
+        {"org": org.identity_id, "url": peer.url or "", "push": push, "pull": pull},
     )
     return PeerLink(peer, token)
 
@@ -124,14 +122,12 @@ def set_peer(
         peer.push_enabled = push
     if pull is not None:
         peer.pull_enabled = pull
-    record(
+    _changed(
         session,
-        node.signer,
-        actor=actor,
-        org_id=node.org_id,
-        action=Action.PEER_CHANGE,
-        target=f"peer:{name}",
-        detail={"url": peer.url or "", "push": peer.push_enabled, "pull": peer.pull_enabled},
+        node,
+        name,
+        actor,
+        {"url": peer.url or "", "push": peer.push_enabled, "pull": peer.pull_enabled},
     )
     return peer
 
@@ -143,15 +139,7 @@ def reset_cursor(
     comes back as duplicates and is stored once; what was refused is asked for again."""
     peer = get_peer(session, name)
     before, peer.pull_cursor = peer.pull_cursor, to
-    record(
-        session,
-        node.signer,
-        actor=actor,
-        org_id=node.org_id,
-        action=Action.PEER_CHANGE,
-        target=f"peer:{name}",
-        detail={"pull_cursor": to or "", "was": before or ""},
-    )
+    _changed(session, node, name, actor, {"pull_cursor": to or "", "was": before or ""})
     return peer
 
 
@@ -162,6 +150,19 @@ def refused_count(session: Session, peer: Peer) -> int:
             select(func.count()).select_from(RefusedObject).where(RefusedObject.peer_id == peer.id)
         )
         or 0
+    )
+
+
+def _changed(session: Session, node: Node, name: str, actor: str, detail: dict[str, Any]) -> None:
+    """The audit entry of a change to a peer."""
+    record(
+        session,
+        node.signer,
+        actor=actor,
+        org_id=node.org_id,
+        action=Action.PEER_CHANGE,
+        target=f"peer:{name}",
+        detail=detail,
     )
 
 
