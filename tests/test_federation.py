@@ -339,3 +339,30 @@ def test_a_refused_object_is_asked_for_again_once_its_reason_is_gone(
     replay = sync.sync_peer(ml.node, "js")
     assert replay.ok and replay.received == 0 and replay.duplicates > 0
     assert _version_rows(ml) == rows
+
+
+def test_a_cut_link_reports_what_was_stored_before_it(members: dict[str, Member]) -> None:
+    """Issue 19, item 14: the pages stored before the link failed are counted."""
+    import httpx
+
+    dz, js = members["DZ"], members["JS"]
+    for i in range(9):
+        dz.create(f"before the cut {i}", [js.org])
+    link(js, dz)
+
+    class CutAfter(httpx.HTTPTransport):
+        def __init__(self, requests: int) -> None:
+            super().__init__()
+            self.left = requests
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            self.left -= 1
+            if self.left < 0:
+                raise httpx.ConnectError("the satellite link dropped", request=request)
+            return super().handle_request(request)
+
+    report = sync.sync_peer(js.node, "dz", page_size=3, transport=CutAfter(3))
+    assert not report.ok and "dropped" in report.errors[0]
+    assert report.received >= 3 and report.pages == 2  # collections + two pages
+    with js.node.db.session() as session:
+        assert get_peer(session, "dz").objects_received == report.received

@@ -59,3 +59,23 @@ def test_a_read_token_reads_and_is_refused_every_write(node: Node, live_server: 
         )
         assert r.status_code == 403, r.text
         assert r.headers["content-type"].startswith("application/taxii+json")
+
+
+def test_a_peer_token_mints_no_token(node: Node, live_server: LiveServer) -> None:
+    """Issue 19, item 12: a token minted by a peer would survive the revocation of the
+    token its node was given."""
+    from hoggar.auth.tokens import create_peer_account
+    from hoggar.kernel.ids import new_id
+
+    with node.db.transaction() as session:
+        _, secret = create_peer_account(
+            session, node, username="peer-probe", org_id=new_id("identity"), actor="test"
+        )
+    with httpx.Client(base_url=live_server.url, timeout=30) as peer:
+        r = peer.post(
+            "/api/tokens",
+            json={"name": "mine"},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+    assert r.status_code == 403, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")

@@ -107,13 +107,15 @@ def pull(
     page_size: int = PAGE,
     transport: httpx.BaseTransport | None = None,
     on_page: Callable[[int], None] | None = None,
+    report: SyncReport | None = None,
 ) -> SyncReport:
     """Fetch everything new from the peer, each page committed with the advanced cursor;
-    then ask again for what earlier pulls refused."""
+    then ask again for what earlier pulls refused. `report` (filled as pages are
+    stored) keeps what was done if the link fails midway."""
     started = utcnow()
     with node.db.session() as session:
         peer = get_peer(session, peer_name)
-    report = SyncReport(peer_name)
+    report = report or SyncReport(peer_name)
     with _client(node, peer, transport) as client:
         base = _collection_url(client)
         params: dict[str, Any] = {"match[version]": "all", "limit": page_size}
@@ -327,7 +329,7 @@ def sync_peer(
     report = SyncReport(peer_name)
     try:
         if do_pull:
-            report = pull(node, peer_name, page_size=page_size, transport=transport)
+            pull(node, peer_name, page_size=page_size, transport=transport, report=report)
         if do_push:
             pushed = push(node, peer_name, page_size=page_size, transport=transport)
             report.sent, report.bytes_sent = pushed.sent, pushed.bytes_sent

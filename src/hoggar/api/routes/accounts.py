@@ -110,6 +110,10 @@ def list_tokens(principal: Auth, session: ReadDb) -> dict[str, Any]:
 @router.post("/tokens", status_code=201, summary="Create an API token; the secret is shown once")
 def create_token(body: TokenCreate, principal: Auth, node: NodeDep) -> dict[str, Any]:
     with node.db.transaction() as session:
+        if principal.is_peer:
+            # A peer's token is issued by this node's administrator (`hoggar peer add`)
+            # and revoked with it: one it minted itself would outlive the revocation.
+            raise PermissionDenied("Peer accounts do not create tokens.")
         username = body.username or principal.name
         if username != principal.name and not principal.is_admin:
             raise PermissionDenied("Only admins create tokens for other users.")
