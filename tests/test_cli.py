@@ -621,3 +621,11 @@ def test_serve_answers_health_until_terminated(cli: Cli, node: Node) -> None:
             proc.wait()
     # Stopped by SIGTERM, not killed: uvicorn shuts down, then re-raises the signal.
     assert proc.returncode in (0, -signal.SIGTERM), proc.stderr.read() if proc.stderr else ""
+
+
+def test_bundle_import_of_a_folder_says_so_without_a_traceback(cli: Cli, tmp_path: Path) -> None:
+    """Issue 19, item 15: `hoggar bundle import DIR` printed an IsADirectoryError."""
+    result = cli("bundle", "import", str(tmp_path))
+    assert result.returncode != 0
+    no_traceback(result)
+    assert "is a folder" in result.text

@@ -509,3 +509,32 @@ def test_the_rest_api(node: Node, feed_server: str) -> None:
         run = admin.post(f"/api/sources/feeds/{r.json()['id']}/fetch").json()
         assert run["new"] == 1 and run["error"] is None
         assert admin.get("/api/sources/feeds").json()["feeds"][0]["name"] == "Akhbar"
+
+
+def test_an_article_link_is_a_link_only_for_http(node: Node) -> None:
+    """Issue 19, item 16: a `javascript:` link must not become clickable."""
+    with LiveServer(node) as server, httpx.Client(base_url=server.url, timeout=30) as web:
+        web.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD})
+        for url, clickable in (
+            ("javascript:alert(document.cookie)", False),
+            ("JavaScript:alert(1)", False),
+            ("data:text/html,<script>alert(1)</script>", False),
+            ("https://example.org/sahel/2025/03/01/ambush", True),
+        ):
+            page = web.get("/sources")
+            r = web.post(
+                "/sources/articles",
+                data={
+                    "csrf": _csrf(page.text),
+                    "title": f"Probe {url[:10]}",
+                    "text": AMBUSH + " " + url,
+                    "published": "2026-11-20",
+                    "source_name": "Agence test",
+                    "url": url,
+                },
+            )
+            assert r.status_code == 303, r.text[:300]
+            review = web.get(r.headers["location"]).text
+            hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]*)"', review)]
+            assert (url in hrefs) is clickable, url
+            assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]

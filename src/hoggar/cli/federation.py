@@ -221,6 +221,8 @@ def bundle_import(
     """Verify, decrypt and apply an offline bundle. Example: hoggar bundle import to-us.hgb"""
     if not path.exists():
         raise fail(f"no such file: {path}")
+    if path.is_dir():
+        raise fail(f"{path} is a folder: give the bundle file inside it (a .hgb file)")
     with opened(data_dir) as node:
         summary = offline.import_bundle(node, path, actor=actor)
     out.print(
