@@ -204,6 +204,8 @@ def test_tampered_objects_from_a_peer_are_rejected_and_audited(members: dict[str
     assert "signature" in reasons and "not signed" in reasons
     assert _rejections(js) == before + 3
     assert _ids(js) == set()
+    with js.node.db.session() as session:  # shown in `hoggar peer list` (issue 19, item 14)
+        assert peer_status(get_peer(session, "ml"))["objects_rejected"] == 3
 
 
 def test_replayed_old_version_does_not_replace_the_current_one(members: dict[str, Member]) -> None:

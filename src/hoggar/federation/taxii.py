@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from hoggar.audit.service import Action, record
 from hoggar.context import Node, Principal
-from hoggar.federation.models import TaxiiStatus
+from hoggar.federation.models import Peer, TaxiiStatus
 from hoggar.kernel.clock import parse_stix, utcnow, version_key
 from hoggar.kernel.errors import Invalid, NotFound, PermissionDenied, Problem
 from hoggar.kernel.jsonutil import dumps_compact, load_object
@@ -257,6 +257,8 @@ def add_objects(node: Node, principal: Principal, objects: Sequence[Any]) -> dic
         ]
         status = _status_body(request_at, results)
         session = inbox.session
+        if principal.is_peer and got.rejected:
+            _count_refused(session, principal, got.rejected)
         session.add(
             TaxiiStatus(
                 id=status["id"],
@@ -276,6 +278,13 @@ def add_objects(node: Node, principal: Principal, objects: Sequence[Any]) -> dic
             detail={"success": status["success_count"], "failure": status["failure_count"]},
         )
     return status
+
+
+def _count_refused(session: Session, principal: Principal, refused: int) -> None:
+    """Count a peer's pushed objects this node refused on its row (`hoggar peer list`)."""
+    for peer in session.scalars(select(Peer).where(Peer.org_id == principal.org_id)):
+        if principal.name == f"peer-{peer.name}":
+            peer.objects_rejected += refused
 
 
 def _version_named(obj: Any) -> str:
