@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -150,7 +151,7 @@ def _ask_again(
     peer_name: str,
     client: httpx.Client,
     base: str,
-    started: Any,
+    started: datetime,
     report: SyncReport,
 ) -> None:
     """Fetch again, by id and version, what earlier pulls refused (not this one's)."""

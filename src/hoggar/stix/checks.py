@@ -1,6 +1,8 @@
 """Small checks of STIX property values, shared by validation and Hoggar's own types.
 
-Each appends a `Problem` naming where the value is (a JSON pointer) and what is wrong.
+Each appends a `Problem` naming where the value is (a JSON pointer) and what is wrong;
+`as_number` and `as_count` read a value as the checks understand it (JSON booleans are
+not numbers).
 """
 
 from __future__ import annotations
@@ -9,6 +11,16 @@ from typing import Any
 
 from hoggar.kernel.errors import Problem
 from hoggar.kernel.ids import ID_RE
+
+
+def as_number(value: Any) -> float | None:
+    """A JSON number as a float, or None (booleans are not numbers)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def as_count(value: Any) -> int | None:
+    """A JSON integer, or None (booleans are not integers)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def check_ref(problems: list[Problem], where: str, value: Any) -> None:
@@ -27,11 +39,12 @@ def check_refs(problems: list[Problem], where: str, value: Any, nonempty: bool =
 
 
 def check_int(problems: list[Problem], where: str, value: Any, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+    count = as_count(value)
+    if count is None or not lo <= count <= hi:
         problems.append(Problem(where, f"must be an integer from {lo} to {hi}, got {value!r}"))
 
 
 def check_number(problems: list[Problem], where: str, value: Any, lo: float, hi: float) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and lo <= value <= hi
-    if not ok:
+    number = as_number(value)
+    if number is None or not lo <= number <= hi:
         problems.append(Problem(where, f"must be a number from {lo} to {hi}, got {value!r}"))

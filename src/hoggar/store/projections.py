@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.jsonutil import dumps_compact, loads_strict
+from hoggar.stix.checks import as_number
 from hoggar.stix.extensions import NAMES_EXTENSION_ID
 from hoggar.stix.models import ObjectIndex, ObjectLink, ObjectVersion
 from hoggar.stix.types.incident import IncidentFacts
@@ -38,10 +39,6 @@ def _day(value: Any) -> datetime | None:
     return _ts(value + "T00:00:00.000Z")
 
 
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _text(value: Any, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
 
@@ -54,7 +51,7 @@ def seized_json(value: Any) -> str | None:
     items = [
         [str(i.get("item")), str(i.get("unit", "")), i["quantity"]]
         for i in value
-        if isinstance(i, Mapping) and _num(i.get("quantity")) is not None
+        if isinstance(i, Mapping) and as_number(i.get("quantity")) is not None
     ]
     return dumps_compact(items) if items else None
 
@@ -91,8 +88,8 @@ def project(obj: Mapping[str, Any]) -> dict[str, Any]:
     texts += [n.get("value", "") for n in names.get("names") or [] if isinstance(n, Mapping)]
     texts += [value for value in (inc.narrative, inc.place_name) if value is not None]
     country = inc.country or names.get("country") or obj.get("country")
-    lat = inc.latitude if "latitude" in inc.raw else _num(obj.get("latitude"))
-    lon = inc.longitude if "longitude" in inc.raw else _num(obj.get("longitude"))
+    lat = inc.latitude if "latitude" in inc.raw else as_number(obj.get("latitude"))
+    lon = inc.longitude if "longitude" in inc.raw else as_number(obj.get("longitude"))
     start = (
         _ts(inc.start_time)
         or _ts(obj.get("first_seen"))

@@ -18,7 +18,7 @@ from typing import Any
 
 from hoggar.kernel.clock import parse_stix
 from hoggar.kernel.errors import Problem
-from hoggar.stix.checks import check_int, check_number, check_refs
+from hoggar.stix.checks import as_count, as_number, check_int, check_number, check_refs
 from hoggar.stix.extensions import INCIDENT_EXTENSION_ID
 
 EXTENSION_ID = INCIDENT_EXTENSION_ID
@@ -39,14 +39,6 @@ def extension(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _refs(value: Any) -> tuple[str, ...]:
@@ -100,23 +92,23 @@ class IncidentFacts:
             end_time=_str(ext.get("end_time")),
             time_precision=_str(ext.get("time_precision")),
             geo_precision=_str(ext.get("geo_precision")),
-            latitude=_num(ext.get("latitude")),
-            longitude=_num(ext.get("longitude")),
+            latitude=as_number(ext.get("latitude")),
+            longitude=as_number(ext.get("longitude")),
             country=_str(ext.get("country")),
             admin1=_str(ext.get("admin1")),
             place_name=_str(ext.get("place_name")),
             narrative=_str(ext.get("narrative")),
             narrative_lang=_str(ext.get("narrative_lang")),
-            killed=_int(ext.get("killed")),
-            wounded=_int(ext.get("wounded")),
-            kidnapped=_int(ext.get("kidnapped")),
-            released=_int(ext.get("released")),
-            civilians_killed=_int(ext.get("civilians_killed")),
+            killed=as_count(ext.get("killed")),
+            wounded=as_count(ext.get("wounded")),
+            kidnapped=as_count(ext.get("kidnapped")),
+            released=as_count(ext.get("released")),
+            civilians_killed=as_count(ext.get("civilians_killed")),
             seized=tuple(s for s in seized if isinstance(s, Mapping))
             if isinstance(seized, list)
             else (),
             source_reliability=_str(ext.get("source_reliability")),
-            information_credibility=_int(ext.get("information_credibility")),
+            information_credibility=as_count(ext.get("information_credibility")),
             location_refs=_refs(ext.get("location_refs")),
             actor_refs=_refs(ext.get("actor_refs")),
         )
